@@ -1,0 +1,407 @@
+import Foundation
+import GRDB
+
+extension SQLiteJobStore {
+    public func claimDueRuns(_ p: ClaimParams) async throws -> ClaimResult {
+        try await write(notify: false) { db in
+            var result = ClaimResult()
+            let due = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(RowDecoding.jobColumns) FROM jobs
+                    WHERE next_run_at <= ? AND status = 'active' ORDER BY next_run_at LIMIT ?
+                    """,
+                arguments: [ms(p.now), p.maxEnqueue])
+            for row in due {
+                try self.enqueueDueSlots(db, job: RowDecoding.job(row), params: p, into: &result)
+            }
+            if p.maxStart > 0 {
+                try self.startQueuedRuns(db, params: p, into: &result)
+            }
+            return result
+        }
+    }
+
+    /// Turns the due slot(s) of one job into a run (or a recorded skip) and advances `nextRunAt`.
+    private func enqueueDueSlots(_ db: Database, job: Job, params p: ClaimParams, into result: inout ClaimResult) throws {
+        guard let first = job.nextRunAt else { return }
+        let plan = SlotPlan.make(schedule: job.schedule, firstDue: first, now: p.now, grace: p.misfireGrace)
+        let isOneShot: Bool
+        if case .at = job.schedule { isOneShot = true } else { isOneShot = false }
+
+        if let missed = plan.missedToSkip, job.misfire == .skip {
+            var skip = Run(
+                id: .generate(at: p.now), jobId: job.id, jobName: job.name, trigger: .schedule, scheduledFor: missed.slot,
+                queuedAt: p.now)
+            skip.apply(.error(.misfire, "\(missed.count) slot(s) missed while no scheduler was running; misfire policy skip"), at: p.now)
+            if try Self.insertRun(db, skip) {
+                result.created.append(skip)
+                try recordTransition(db, job: job, run: skip, previous: nil, at: p.now)
+            }
+        }
+        var runSlot: (slot: Date, trigger: RunTrigger)?
+        switch job.misfire {
+        case .runOnce: runSlot = plan.runOnce
+        case .skip: runSlot = plan.onTime.map { ($0, .schedule) }
+        }
+
+        var job = job
+        job.nextRunAt = plan.next
+        if let (slot, trigger) = runSlot {
+            let open = try Row.fetchAll(
+                db, sql: "SELECT \(RowDecoding.runColumns) FROM runs WHERE job_id = ? AND status IN ('queued', 'running')",
+                arguments: [job.id.rawValue]
+            ).map(RowDecoding.run)
+            var run = Run(
+                id: .generate(at: p.now), jobId: job.id, jobName: job.name, trigger: trigger, scheduledFor: slot,
+                queuedAt: p.now)
+            if let jitter = job.jitter, jitter > 0 {
+                run.notBefore = slot.addingTimeInterval(p.jitter(jitter)).millisecondPrecision
+            } else {
+                run.notBefore = slot
+            }
+            // A one-shot job has a single slot: it waits behind a run in progress rather than be skipped.
+            let policy: OverlapPolicy = isOneShot ? .allow : job.overlap
+            if !open.isEmpty {
+                switch policy {
+                case .skip:
+                    let busy = open[0]
+                    run.apply(.error(.overlap, "run \(busy.id) of an earlier slot is still \(busy.status.rawValue); overlap policy skip"), at: p.now)
+                case .allow:
+                    break
+                case .replace:
+                    for var other in open {
+                        if other.status == .queued {
+                            let previous = other.status
+                            other.apply(.error(.replaced, "replaced by run \(run.id) for \(ISO8601.string(slot))"), at: p.now)
+                            try Self.updateRun(db, other)
+                            try recordTransition(db, job: job, run: other, previous: previous, at: p.now)
+                            result.created.append(other)
+                        } else {
+                            try db.execute(sql: "UPDATE runs SET cancel_requested = 1 WHERE id = ?", arguments: [other.id.rawValue])
+                            result.cancelRequested.append(other.id)
+                        }
+                    }
+                }
+            }
+            if try Self.insertRun(db, run) {
+                result.created.append(run)
+                try recordTransition(db, job: job, run: run, previous: nil, at: p.now)
+            }
+        } else if isOneShot {
+            // The single slot was skipped by the misfire policy: the job's life is over.
+            try finishOneShot(db, job: &job, at: p.now)
+            if job.deleteAfterRun {
+                try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [job.id.rawValue])
+                return
+            }
+        }
+        try db.execute(
+            sql: "UPDATE jobs SET next_run_at = ?, status = ? WHERE id = ?",
+            arguments: [msOpt(job.nextRunAt), job.status.rawValue, job.id.rawValue])
+    }
+
+    /// Starts queued runs whose time has come, leasing them to the caller.
+    private func startQueuedRuns(_ db: Database, params p: ClaimParams, into result: inout ClaimResult) throws {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT \(RowDecoding.runColumns) FROM runs
+                WHERE status = 'queued' AND not_before <= ? ORDER BY not_before, id LIMIT ?
+                """,
+            arguments: [ms(p.now), p.maxStart])
+        var jobs: [JobID: Job] = [:]
+        let lease = p.now.addingTimeInterval(p.leaseDuration)
+        for row in rows {
+            var run = RowDecoding.run(row)
+            guard let job = try jobs[run.jobId] ?? Self.fetchJob(db, id: run.jobId) else {
+                // Its job is gone (deleted by a process that did not cancel it): it cannot run.
+                run.apply(.error(.cancelled, "job deleted"), at: p.now)
+                try Self.updateRun(db, run)
+                continue
+            }
+            jobs[job.id] = job
+            run.status = .running
+            run.startedAt = p.now
+            run.heartbeatAt = p.now
+            run.leaseOwner = p.owner
+            run.leaseExpiresAt = lease
+            try db.execute(
+                sql: """
+                    UPDATE runs SET status = 'running', started_at = ?, heartbeat_at = ?, lease_owner = ?, lease_expires_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [ms(p.now), ms(p.now), p.owner, ms(lease), run.id.rawValue])
+            try recordTransition(db, job: job, run: run, previous: .queued, at: p.now)
+            result.started.append(ClaimedRun(run: run, job: job))
+        }
+    }
+
+    public func completeRun(_ params: CompleteRunParams) async throws -> CompletionResult {
+        try await write(notify: false) { db in
+            guard let run = try Self.fetchRun(db, id: params.runId) else {
+                throw SchedulerError.notFound("no run with id \(params.runId)")
+            }
+            return try self.finishRun(db, run: run, outcome: params.outcome, now: params.now, retryJitter: params.retryJitter)
+        }
+    }
+
+    /// Records a run's end and everything that follows from it, in the caller's transaction.
+    func finishRun(_ db: Database, run: Run, outcome: RunOutcome, now: Date, retryJitter: Double) throws -> CompletionResult {
+        guard !run.status.isTerminal else {
+            let job = try Self.fetchJob(db, id: run.jobId)
+            return CompletionResult(run: run, job: job, recorded: false)
+        }
+        var run = run
+        let previous = run.status
+        run.apply(outcome, at: now)
+        try Self.updateRun(db, run)
+        guard var job = try Self.fetchJob(db, id: run.jobId) else {
+            return CompletionResult(run: run, job: nil, recorded: true)
+        }
+        var result = CompletionResult(run: run, job: job, recorded: true)
+
+        // Streak rules: failed/timed_out add one, success resets, the rest leave it alone.
+        if run.status.countsTowardStreak {
+            job.consecutiveErrors += 1
+        } else if run.status == .succeeded {
+            job.consecutiveErrors = 0
+        }
+        job.lastRunAt = run.startedAt ?? now
+        job.lastRunStatus = run.status
+
+        if job.status == .active && run.status.countsTowardStreak && job.consecutiveErrors >= job.maxConsecutiveErrors {
+            job.status = .failed
+            job.nextRunAt = nil
+            result.retired = true
+            try Self.insertAudit(
+                db,
+                AuditRecord(
+                    at: now, actor: "scheduler", action: .jobAutoFail,
+                    details: [
+                        "consecutive_errors": String(job.consecutiveErrors),
+                        "max_consecutive_errors": String(job.maxConsecutiveErrors), "run_id": run.id.rawValue,
+                        "run_status": run.status.rawValue,
+                    ]),
+                jobId: job.id, jobName: job.name)
+        } else if job.status == .active, run.status.countsTowardStreak, let retry = job.retry, run.attempt < retry.maxAttempts,
+            run.trigger != .manual
+        {
+            let delay = retry.delay(after: run.attempt) * (1 + 0.25 * retryJitter)
+            let next = Run(
+                id: .generate(at: now), jobId: job.id, jobName: job.name, trigger: .retry, scheduledFor: run.scheduledFor,
+                attempt: run.attempt + 1, queuedAt: now, notBefore: now.addingTimeInterval(delay).millisecondPrecision)
+            if try Self.insertRun(db, next) {
+                result.retry = next
+                try recordTransition(db, job: job, run: next, previous: nil, at: now)
+            }
+        }
+
+        if case .at = job.schedule, job.status == .active, run.trigger != .manual, result.retry == nil {
+            try finishOneShot(db, job: &job, at: now)
+            if job.status == .completed { result.completed = true } else { result.deleted = true }
+        }
+
+        result.deliveries = try recordTransition(db, job: job, run: run, previous: previous, at: now)
+        if result.deleted {
+            try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [job.id.rawValue])
+            result.job = nil
+        } else {
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET consecutive_errors = ?, last_run_at = ?, last_run_status = ?, status = ?, next_run_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    job.consecutiveErrors, msOpt(job.lastRunAt), job.lastRunStatus?.rawValue, job.status.rawValue,
+                    msOpt(job.nextRunAt), job.id.rawValue,
+                ])
+            result.job = job
+        }
+        return result
+    }
+
+    /// Ends a one-shot job's life: `completed`, or marked for deletion when `deleteAfterRun`
+    /// (the caller deletes it after writing the outbox, which needs the job's name).
+    private func finishOneShot(_ db: Database, job: inout Job, at now: Date) throws {
+        job.nextRunAt = nil
+        if !job.deleteAfterRun {
+            job.status = .completed
+        }
+    }
+
+    public func recordHeartbeat(_ p: HeartbeatParams) async throws -> HeartbeatResult {
+        guard !p.runIds.isEmpty else { return HeartbeatResult() }
+        return try await write(notify: false) { db in
+            let ids = p.runIds.map(\.rawValue)
+            let lease = ms(p.now.addingTimeInterval(p.leaseDuration))
+            try db.execute(
+                sql: """
+                    UPDATE runs SET heartbeat_at = ?, lease_expires_at = ?
+                    WHERE status = 'running' AND lease_owner = ? AND id IN (\(Self.placeholders(ids.count)))
+                    """,
+                arguments: [ms(p.now), lease, p.owner] + StatementArguments(ids))
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, cancel_requested FROM runs
+                    WHERE status = 'running' AND lease_owner = ? AND id IN (\(Self.placeholders(ids.count)))
+                    """,
+                arguments: [p.owner] + StatementArguments(ids))
+            var result = HeartbeatResult()
+            var held = Set<RunID>()
+            for row in rows {
+                let id = RunID(row["id"] as String)
+                held.insert(id)
+                if row["cancel_requested"] as Bool { result.cancelRequested.insert(id) }
+            }
+            result.lost = Set(p.runIds).subtracting(held)
+            return result
+        }
+    }
+
+    public func rescueLostRuns(now: Date, isOwnerGone: @escaping @Sendable (String) -> Bool) async throws -> [CompletionResult] {
+        // Cheap read first: most calls find nothing to do and take no write lock.
+        let candidates = try await read { db -> Bool in
+            let expired = try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM runs WHERE status = 'running' AND lease_expires_at < ? LIMIT 1", arguments: [ms(now)]) ?? false
+            if expired { return true }
+            let owners = try String.fetchAll(db, sql: "SELECT DISTINCT lease_owner FROM runs WHERE status = 'running'")
+            return owners.contains(where: isOwnerGone)
+        }
+        guard candidates else { return [] }
+        return try await write(notify: false) { db in
+            let owners = try String.fetchAll(db, sql: "SELECT DISTINCT lease_owner FROM runs WHERE status = 'running'")
+            let gone = owners.filter(isOwnerGone)
+            var sql = "SELECT \(RowDecoding.runColumns) FROM runs WHERE status = 'running' AND (lease_expires_at < ?"
+            var args: StatementArguments = [ms(now)]
+            if !gone.isEmpty {
+                sql += " OR lease_owner IN (\(Self.placeholders(gone.count)))"
+                args += StatementArguments(gone)
+            }
+            sql += ")"
+            let lost = try Row.fetchAll(db, sql: sql, arguments: args).map(RowDecoding.run)
+            return try lost.map { run in
+                let why: String
+                if let owner = run.leaseOwner, gone.contains(owner) {
+                    why = "worker \(owner) is gone (process no longer exists)"
+                } else {
+                    why = "lease expired at \(run.leaseExpiresAt.map { ISO8601.string($0) } ?? "?") (worker \(run.leaseOwner ?? "?") stopped renewing it)"
+                }
+                return try self.finishRun(db, run: run, outcome: .error(.lost, why), now: now, retryJitter: 0)
+            }
+        }
+    }
+
+    public func nextWakeTime() async throws -> Date? {
+        try await read { db in
+            let job = try Int64.fetchOne(db, sql: "SELECT MIN(next_run_at) FROM jobs WHERE next_run_at IS NOT NULL")
+            let queued = try Int64.fetchOne(db, sql: "SELECT MIN(not_before) FROM runs WHERE status = 'queued'")
+            switch (job, queued) {
+            case (nil, nil): return nil
+            case (let a?, nil): return date(ms: a)
+            case (nil, let b?): return date(ms: b)
+            case (let a?, let b?): return date(ms: min(a, b))
+            }
+        }
+    }
+
+    public func externalChangeToken() async throws -> Int64 {
+        do {
+            // data_version on the writer connection changes only when another connection commits:
+            // other processes, since every write of this process goes through this connection.
+            return try await pool.writeWithoutTransaction { db in
+                try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0
+            }
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
+    }
+}
+
+/// Which runs a job's due slots turn into, given how late the scheduler is.
+struct SlotPlan {
+    /// The slot to run under misfire `runOnce`: the first due slot on time, or one catch-up for
+    /// everything missed (scheduled for the latest missed slot).
+    var runOnce: (Date, RunTrigger)?
+    /// The latest due slot when it is within the grace period (misfire `skip` runs it).
+    var onTime: Date?
+    /// The slots misfire `skip` records as skipped: the latest one and how many.
+    var missedToSkip: (slot: Date, count: Int)?
+    /// The job's next slot after this claim.
+    var next: Date?
+
+    /// Bound on slots walked to find the latest one missed, so a long outage of a per-second
+    /// schedule costs milliseconds, not a loop over every slot.
+    static let maxWalk = 10_000
+
+    static func make(schedule: Schedule, firstDue: Date, now: Date, grace: Double) -> SlotPlan {
+        var latest = firstDue
+        var count = 1
+        var next: Date?
+        switch schedule {
+        case .every(let seconds, let anchor):
+            let step = Double(seconds)
+            let k = max(0, (now.timeIntervalSince(firstDue) / step).rounded(.down))
+            latest = firstDue.addingTimeInterval(k * step)
+            count = Int(k) + 1
+            next = schedule.nextFire(after: max(now, latest))
+            _ = anchor
+        case .at:
+            next = nil
+        case .cron:
+            next = schedule.nextFire(after: firstDue)
+            var walked = 0
+            while let n = next, n <= now {
+                latest = n
+                count += 1
+                walked += 1
+                if walked >= maxWalk {
+                    next = schedule.nextFire(after: now)
+                    break
+                }
+                next = schedule.nextFire(after: n)
+            }
+        }
+        var plan = SlotPlan(next: next)
+        let latestOnTime = now.timeIntervalSince(latest) <= grace
+        if count == 1 && latestOnTime {
+            plan.runOnce = (firstDue, .schedule)
+            plan.onTime = firstDue
+        } else {
+            plan.runOnce = (latest, .catchup)
+            plan.onTime = latestOnTime ? latest : nil
+            let skipped = latestOnTime ? count - 1 : count
+            if skipped > 0 {
+                // the latest slot that is not run
+                let slot = latestOnTime ? (schedule.previousSlot(before: latest, notBefore: firstDue) ?? firstDue) : latest
+                plan.missedToSkip = (slot, skipped)
+            }
+        }
+        return plan
+    }
+}
+
+extension Schedule {
+    /// The slot before `date`, for recording a skipped slot; nil when it cannot be found cheaply.
+    func previousSlot(before date: Date, notBefore floor: Date) -> Date? {
+        switch self {
+        case .every(let seconds, _):
+            let p = date.addingTimeInterval(-Double(seconds))
+            return p >= floor ? p : nil
+        case .at:
+            return nil
+        case .cron:
+            var cur = floor
+            var last: Date?
+            var walked = 0
+            while cur < date, walked < SlotPlan.maxWalk {
+                last = cur
+                guard let n = nextFire(after: cur) else { break }
+                cur = n
+                walked += 1
+            }
+            return last
+        }
+    }
+}

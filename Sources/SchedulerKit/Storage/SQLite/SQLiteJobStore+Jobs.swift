@@ -1,0 +1,122 @@
+import Foundation
+import GRDB
+
+extension SQLiteJobStore {
+    public func insertJob(_ job: Job, audit: AuditRecord) async throws {
+        try await write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM jobs WHERE name = ?", arguments: [job.name]) == true {
+                throw SchedulerError(.alreadyExists, "a job named \"\(job.name)\" already exists", hint: "pick another name or remove it first")
+            }
+            try Self.insertJob(db, job)
+            try Self.insertAudit(db, audit, jobId: job.id, jobName: job.name)
+        }
+    }
+
+    public func job(id: JobID) async throws -> Job? {
+        try await read { db in try Self.fetchJob(db, id: id) }
+    }
+
+    public func job(named name: String) async throws -> Job? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT \(RowDecoding.jobColumns) FROM jobs WHERE name = ?", arguments: [name])
+                .map(RowDecoding.job)
+        }
+    }
+
+    public func jobs(_ query: JobQuery) async throws -> [Job] {
+        try await read { db in
+            var sql = "SELECT \(RowDecoding.jobColumns) FROM jobs"
+            var args: [any DatabaseValueConvertible] = []
+            if let status = query.status {
+                sql += " WHERE status = ?"
+                args.append(status.rawValue)
+            }
+            sql += " ORDER BY name"
+            if let limit = query.limit {
+                sql += " LIMIT ?"
+                args.append(limit)
+            }
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(RowDecoding.job)
+        }
+    }
+
+    @discardableResult
+    public func modifyJob(id: JobID, _ change: @escaping @Sendable (inout Job) throws -> AuditRecord?) async throws -> Job {
+        try await write { db in
+            guard var job = try Self.fetchJob(db, id: id) else {
+                throw SchedulerError.notFound("no job with id \(id)")
+            }
+            let before = job
+            let audit = try change(&job)
+            guard job.id == before.id else { throw SchedulerError(.invalidInput, "a job's id cannot change") }
+            if job.name != before.name,
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM jobs WHERE name = ?", arguments: [job.name]) == true
+            {
+                throw SchedulerError(.alreadyExists, "a job named \"\(job.name)\" already exists")
+            }
+            if job != before {
+                try Self.updateJob(db, job)
+            }
+            if let audit {
+                try Self.insertAudit(db, audit, jobId: job.id, jobName: job.name)
+            }
+            return job
+        }
+    }
+
+    @discardableResult
+    public func deleteJob(id: JobID, audit: AuditRecord) async throws -> Job {
+        try await write { db in
+            guard let job = try Self.fetchJob(db, id: id) else {
+                throw SchedulerError.notFound("no job with id \(id)")
+            }
+            let now = ms(audit.at)
+            let queued = try Row.fetchAll(
+                db, sql: "SELECT \(RowDecoding.runColumns) FROM runs WHERE job_id = ? AND status = 'queued'", arguments: [id.rawValue]
+            ).map(RowDecoding.run)
+            for var run in queued {
+                let previous = run.status
+                run.apply(.error(.cancelled, "job deleted"), at: audit.at)
+                try Self.updateRun(db, run)
+                try self.recordTransition(db, job: job, run: run, previous: previous, at: audit.at)
+            }
+            try db.execute(
+                sql: "UPDATE runs SET cancel_requested = 1 WHERE job_id = ? AND status = 'running'", arguments: [id.rawValue])
+            try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id.rawValue])
+            _ = now
+            try Self.insertAudit(db, audit, jobId: job.id, jobName: job.name)
+            return job
+        }
+    }
+
+    // MARK: - Statements shared by the verbs
+
+    static func fetchJob(_ db: Database, id: JobID) throws -> Job? {
+        try Row.fetchOne(db, sql: "SELECT \(RowDecoding.jobColumns) FROM jobs WHERE id = ?", arguments: [id.rawValue])
+            .map(RowDecoding.job)
+    }
+
+    static func insertJob(_ db: Database, _ job: Job) throws {
+        try db.execute(
+            sql: "INSERT INTO jobs (\(RowDecoding.jobColumns)) VALUES (\(placeholders(25)))",
+            arguments: RowDecoding.jobArguments(job))
+    }
+
+    static func updateJob(_ db: Database, _ job: Job) throws {
+        try db.execute(
+            sql: """
+                UPDATE jobs SET (\(RowDecoding.jobColumns)) = (\(placeholders(25))) WHERE id = ?
+                """,
+            arguments: RowDecoding.jobArguments(job) + [job.id.rawValue])
+    }
+
+    static func insertAudit(_ db: Database, _ record: AuditRecord, jobId: JobID?, jobName: String?) throws {
+        try db.execute(
+            sql: "INSERT INTO audit_log (at, actor, action, job_id, job_name, details) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [ms(record.at), record.actor, record.action.rawValue, jobId?.rawValue, jobName, record.detailsJSON])
+    }
+
+    static func placeholders(_ n: Int) -> String {
+        Array(repeating: "?", count: n).joined(separator: ", ")
+    }
+}

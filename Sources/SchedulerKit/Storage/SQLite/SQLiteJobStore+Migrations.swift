@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+
+extension SQLiteJobStore {
+    /// The schema version this build writes (`PRAGMA user_version`), one per migration.
+    static let schemaVersion: Int32 = 1
+
+    /// The ordered, named migrations. Never edit a released one: add the next.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                PRAGMA application_id = \(DatabaseFile.applicationID);
+                PRAGMA user_version = 1;
+
+                CREATE TABLE jobs (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL,
+                    schedule_kind TEXT NOT NULL CHECK (schedule_kind IN ('cron', 'every', 'at')),
+                    cron_expression TEXT,
+                    time_zone TEXT,
+                    interval_seconds INTEGER,
+                    anchor_at INTEGER,
+                    at_time INTEGER,
+                    payload TEXT NOT NULL DEFAULT '{}',
+                    timeout_ms INTEGER,
+                    max_consecutive_errors INTEGER NOT NULL DEFAULT 10,
+                    consecutive_errors INTEGER NOT NULL DEFAULT 0,
+                    status TEXT NOT NULL CHECK (status IN ('active', 'paused', 'failed', 'completed')),
+                    next_run_at INTEGER,
+                    last_run_at INTEGER,
+                    last_run_status TEXT,
+                    overlap TEXT NOT NULL DEFAULT 'skip',
+                    misfire TEXT NOT NULL DEFAULT 'runOnce',
+                    jitter_ms INTEGER,
+                    retry TEXT,
+                    delete_after_run INTEGER NOT NULL DEFAULT 0,
+                    state_webhook_url TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                -- "next due job" is an index lookup
+                CREATE INDEX jobs_next_run ON jobs (next_run_at) WHERE next_run_at IS NOT NULL;
+                CREATE INDEX jobs_status ON jobs (status);
+
+                -- Runs are history: they outlive their job (job_name is kept) until retention prunes them.
+                CREATE TABLE runs (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    job_id TEXT NOT NULL,
+                    job_name TEXT NOT NULL,
+                    trigger TEXT NOT NULL,
+                    scheduled_for INTEGER NOT NULL,
+                    attempt INTEGER NOT NULL DEFAULT 1,
+                    status TEXT NOT NULL,
+                    queued_at INTEGER NOT NULL,
+                    not_before INTEGER NOT NULL,
+                    started_at INTEGER,
+                    finished_at INTEGER,
+                    heartbeat_at INTEGER,
+                    lease_owner TEXT,
+                    lease_expires_at INTEGER,
+                    exit_code INTEGER,
+                    error_type TEXT,
+                    error_code TEXT,
+                    error_category TEXT,
+                    error_message TEXT,
+                    output TEXT,
+                    cancel_requested INTEGER NOT NULL DEFAULT 0
+                );
+                -- one run per job, slot and attempt: a slot can never run twice
+                CREATE UNIQUE INDEX runs_slot ON runs (job_id, scheduled_for, attempt) WHERE trigger <> 'manual';
+                -- "runs of a job, newest first"
+                CREATE INDEX runs_job ON runs (job_id, id);
+                CREATE INDEX runs_open_by_job ON runs (job_id) WHERE status IN ('queued', 'running');
+                CREATE INDEX runs_queued ON runs (not_before) WHERE status = 'queued';
+                CREATE INDEX runs_running ON runs (lease_expires_at) WHERE status = 'running';
+
+                CREATE TABLE run_alerts (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+                    alert_type TEXT NOT NULL CHECK (alert_type IN ('webhook', 'email')),
+                    target TEXT NOT NULL,
+                    on_failure INTEGER NOT NULL DEFAULT 1,
+                    on_timeout INTEGER NOT NULL DEFAULT 1,
+                    on_system_error INTEGER NOT NULL DEFAULT 1,
+                    secret TEXT,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX run_alerts_job ON run_alerts (job_id);
+
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    job_id TEXT,
+                    job_name TEXT,
+                    details TEXT NOT NULL DEFAULT '{}'
+                );
+                CREATE INDEX audit_log_job ON audit_log (job_id, id);
+                CREATE INDEX audit_log_at ON audit_log (at);
+
+                -- The notification outbox: written in the transaction that records the run's transition.
+                CREATE TABLE deliveries (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    run_id TEXT,
+                    job_id TEXT,
+                    job_name TEXT,
+                    alert_id TEXT,
+                    channel TEXT NOT NULL CHECK (channel IN ('webhook', 'email')),
+                    event TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    secret TEXT,
+                    payload TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending',
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER,
+                    last_error TEXT,
+                    last_status_code INTEGER,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    delivered_at INTEGER,
+                    sequence INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX deliveries_pending ON deliveries (next_attempt_at) WHERE status = 'pending';
+                CREATE INDEX deliveries_status ON deliveries (status, id);
+                CREATE INDEX deliveries_run ON deliveries (run_id, sequence);
+                """)
+        }
+        return migrator
+    }
+
+    /// Refuses foreign and newer databases, then applies pending migrations.
+    static func migrateIfNeeded(_ pool: DatabasePool, state: DatabaseFile.State, path: String) throws {
+        let migrator = Self.migrator
+        // Read first: a database already at this version needs no write lock to open.
+        let (complete, superseded, foreign) = try pool.read { db -> (Bool, Bool, Bool) in
+            let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+            let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'") ?? 0
+            let foreign = appID != DatabaseFile.applicationID && tables > 0
+            if foreign { return (false, false, true) }
+            return (try migrator.hasCompletedMigrations(db), try migrator.hasBeenSuperseded(db), false)
+        }
+        if foreign {
+            throw SchedulerError(
+                .storage, "\(path) is not a SchedulerKit database (it is another application's SQLite file)",
+                hint: "pass --db with another path; the file was left untouched")
+        }
+        if superseded {
+            throw SchedulerError(
+                .storage, "\(path) was written by a newer SchedulerKit", hint: "upgrade schedctl; the file was left untouched")
+        }
+        if !complete {
+            try migrator.migrate(pool)
+        }
+    }
+}

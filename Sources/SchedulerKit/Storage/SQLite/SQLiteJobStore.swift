@@ -1,0 +1,164 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// A ``JobStore`` in one SQLite file, through GRDB: WAL, a busy timeout, foreign keys, and named,
+/// ordered migrations.
+///
+/// For example:
+/// ```swift
+/// let store = try SQLiteJobStore(path: "/var/lib/app/jobs.sqlite")
+/// let jobs = try await store.jobs(JobQuery(status: .active))
+/// ```
+///
+/// Opening refuses, without modifying it, a file that is not a SchedulerKit database, is corrupt,
+/// or carries a newer schema. A new file is created with mode 0600.
+public final class SQLiteJobStore: JobStore {
+    /// Settings of the connection.
+    public struct Configuration: Sendable {
+        /// How long a write waits for another process's lock before failing with `.busy` (seconds).
+        public var busyTimeout: Double = 5
+        /// `NORMAL` survives process crashes (kill -9) but may lose the last transactions on power
+        /// loss; `FULL` survives both at the price of an fsync per commit.
+        public var synchronousFull: Bool = false
+        /// Writes the notifications of run transitions in the same transactions.
+        public var outbox: any OutboxPolicy = NoOutbox()
+        public init() {}
+    }
+
+    /// The database file.
+    public let path: String
+    let pool: DatabasePool
+    let outbox: any OutboxPolicy
+    /// Bumped after each operator write, so an engine in this process wakes at once.
+    public let localChanges = ChangeSignal()
+
+    /// Opens (creating and migrating when needed) the database at `path`.
+    ///
+    /// - throws: `SchedulerError` with code `.storage` (not ours, corrupt, newer, unreadable) or `.busy`.
+    public init(path: String, configuration: Configuration = Configuration()) throws(SchedulerError) {
+        self.path = path
+        self.outbox = configuration.outbox
+        try DatabaseFile.createIfMissing(path)
+        let state = try DatabaseFile.inspect(path, knownVersion: Self.schemaVersion)
+        var config = GRDB.Configuration()
+        config.busyMode = .timeout(configuration.busyTimeout)
+        config.foreignKeysEnabled = true
+        config.label = "SchedulerKit"
+        let synchronous = configuration.synchronousFull ? "FULL" : "NORMAL"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
+        do {
+            try Self.migrateIfNeeded(pool, state: state, path: path)
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
+    }
+
+    /// Closes the connections. Further calls fail.
+    public func close() throws {
+        try pool.close()
+    }
+
+    // MARK: - Access helpers
+
+    /// Runs `body` in a write transaction, mapping every failure to `SchedulerError`.
+    func write<T: Sendable>(notify: Bool = true, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let result: T
+        do {
+            result = try await pool.write(body)
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
+        if notify { localChanges.notify() }
+        return result
+    }
+
+    /// Runs `body` in a read transaction, mapping every failure to `SchedulerError`.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
+    }
+
+    /// Turns GRDB and SQLite errors into the codes of ``SchedulerError``.
+    static func mapError(_ error: any Error, path: String) -> SchedulerError {
+        if let e = error as? SchedulerError { return e }
+        guard let e = error as? DatabaseError else {
+            return SchedulerError(.storage, "database \(path): \(error)")
+        }
+        switch e.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return SchedulerError(.busy, "database \(path) is locked by another process", hint: "try again")
+        case .SQLITE_FULL:
+            return SchedulerError(.storage, "database \(path): disk full")
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            return SchedulerError(.storage, "database \(path) is corrupt (\(e.message ?? "malformed"))", hint: "the file was left untouched")
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN:
+            return SchedulerError(.storage, "database \(path) cannot be written (\(e.message ?? "read-only"))")
+        case .SQLITE_IOERR:
+            return SchedulerError(.storage, "database \(path): I/O error (\(e.message ?? ""))")
+        default:
+            return SchedulerError(.storage, "database \(path): \(e.message ?? "\(e.resultCode)")")
+        }
+    }
+}
+
+/// A level-triggered wake-up signal for waiters in this process.
+///
+/// `notify()` wakes every current waiter; a waiter that arrives after a notification it has not
+/// seen returns at once (generations, not edges, so no wake-up is lost).
+public final class ChangeSignal: Sendable {
+    private struct State {
+        var generation: UInt64 = 0
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter: UInt64 = 0
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// The current generation; pass it to `wait(after:)`.
+    public var generation: UInt64 { state.withLock { $0.generation } }
+
+    /// Wakes every waiter.
+    public func notify() {
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.generation &+= 1
+            let w = Array(s.waiters.values)
+            s.waiters.removeAll()
+            return w
+        }
+        for w in waiters { w.resume() }
+    }
+
+    /// Returns once the generation differs from `seen`, or when the task is cancelled.
+    public func wait(after seen: UInt64) async {
+        let id = state.withLock { s -> UInt64 in
+            s.nextWaiter &+= 1
+            return s.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s -> Bool in
+                    if s.generation != seen || Task.isCancelled { return true }
+                    s.waiters[id] = c
+                    return false
+                }
+                if resumeNow { c.resume() }
+            }
+        } onCancel: {
+            let c = state.withLock { $0.waiters.removeValue(forKey: id) }
+            c?.resume()
+        }
+    }
+}
+
