@@ -45,11 +45,13 @@ public protocol JobStore: Sendable {
     /// overlap policies and jitter) and advances each job's `nextRunAt`; then starts up to
     /// `maxStart` queued runs whose time has come, leasing them to `owner`.
     func claimDueRuns(_ params: ClaimParams) async throws -> ClaimResult
-    /// Records how a run ended, applies the streak rules (retiring the job at its limit), the
-    /// retry policy and one-shot completion, and writes the outbox, in one transaction.
+    /// Records how runs ended, in one transaction (group commit): for each, applies the streak
+    /// rules (retiring the job at its limit), the retry policy and one-shot completion, and writes
+    /// the outbox.
     ///
-    /// A run that is no longer `running` (reaped meanwhile) keeps its status; the result says so.
-    func completeRun(_ params: CompleteRunParams) async throws -> CompletionResult
+    /// A run that is no longer `running` (reaped meanwhile) keeps its status; its result says so.
+    /// A run that no longer exists has no result.
+    func completeRuns(_ params: [CompleteRunParams]) async throws -> [CompletionResult]
     /// Renews the lease of `owner`'s running runs.
     ///
     /// - returns: the ids of those runs that someone asked to cancel, and of those the owner no longer holds.
@@ -62,6 +64,9 @@ public protocol JobStore: Sendable {
     func nextWakeTime() async throws -> Date?
     /// A number that changes when another process commits to the store (cheap to poll).
     func externalChangeToken() async throws -> Int64
+    /// Signalled after each operator write made through this store object, so an engine in the
+    /// same process wakes at once.
+    var localChanges: ChangeSignal { get }
 
     // MARK: Alerts
 
@@ -79,6 +84,16 @@ public protocol JobStore: Sendable {
 
     /// Audit entries, newest first.
     func auditEntries(_ query: AuditQuery) async throws -> [AuditEntry]
+}
+
+extension JobStore {
+    /// Records how one run ended; see ``completeRuns(_:)``.
+    public func completeRun(_ params: CompleteRunParams) async throws -> CompletionResult {
+        guard let result = try await completeRuns([params]).first else {
+            throw SchedulerError(.notFound, "no run with id \(params.runId)")
+        }
+        return result
+    }
 }
 
 /// Filters for ``JobStore/jobs(_:)``.

@@ -137,12 +137,14 @@ extension SQLiteJobStore {
         }
     }
 
-    public func completeRun(_ params: CompleteRunParams) async throws -> CompletionResult {
-        try await write(notify: false) { db in
-            guard let run = try Self.fetchRun(db, id: params.runId) else {
-                throw SchedulerError.notFound("no run with id \(params.runId)")
+    public func completeRuns(_ params: [CompleteRunParams]) async throws -> [CompletionResult] {
+        guard !params.isEmpty else { return [] }
+        return try await write(notify: false) { db in
+            // A run that vanished (pruned) has nothing to record; the others still are.
+            try params.compactMap { p in
+                guard let run = try Self.fetchRun(db, id: p.runId) else { return nil }
+                return try self.finishRun(db, run: run, outcome: p.outcome, now: p.now, retryJitter: p.retryJitter)
             }
-            return try self.finishRun(db, run: run, outcome: params.outcome, now: params.now, retryJitter: params.retryJitter)
         }
     }
 

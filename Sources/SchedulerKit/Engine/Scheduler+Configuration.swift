@@ -1,0 +1,36 @@
+import Foundation
+import Logging
+
+extension Scheduler {
+    /// Settings of a scheduler, with their defaults.
+    public struct Configuration: Sendable {
+        /// Runs performed at the same time at most (default 10).
+        public var concurrency = 10
+        /// Seconds a run's lease lasts without a heartbeat (default 30). A worker that vanishes
+        /// is noticed by schedulers on other hosts after this long.
+        public var leaseDuration: Double = 30
+        /// Seconds between lease renewals (default 10; keep well below `leaseDuration`).
+        public var heartbeatInterval: Double = 10
+        /// The reaper's settings.
+        public var reaper = Reaper.Configuration()
+        /// Seconds running runs get to finish at shutdown before they are cancelled (default 30).
+        public var shutdownGrace: Double = 30
+        /// A slot later than this many seconds counts as missed and the misfire policy applies (default 60).
+        public var misfireGrace: Double = 60
+        /// Seconds between checks for changes made by other processes (default 1).
+        public var externalPollInterval: Double = 1
+        /// Due jobs turned into runs per claim transaction at most (default 1000).
+        public var maxEnqueuePerClaim = 1000
+        /// Bytes of output kept per run (default 64 KiB).
+        public var outputLimit = 64 * 1024
+        /// Registers the built-in `shell` handler for command jobs (default true).
+        public var registersShellHandler = true
+        /// Seconds a command gets between SIGTERM and SIGKILL when its run is cancelled (default 5).
+        public var shellTerminationGrace: Double = 5
+        /// Real seconds a cancelled handler gets to return before the run is recorded without it (default 10).
+        public var cancellationGrace: Double = 10
+        public var logger = Logger(label: "SchedulerKit")
+
+        public init() {}
+    }
+}

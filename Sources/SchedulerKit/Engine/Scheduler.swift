@@ -1,0 +1,333 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The scheduling engine: runs due jobs on time with their registered handlers, records every
+/// run, enforces timeouts, retires jobs that keep failing, reaps lost runs and shuts down
+/// gracefully.
+///
+/// It is a swift-service-lifecycle `Service`: run it in a `ServiceGroup` beside a server, or
+/// call ``run()`` directly and ``shutdown()`` to stop.
+///
+/// For example:
+/// ```swift
+/// let store = try SQLiteJobStore(path: "jobs.sqlite")
+/// let scheduler = Scheduler(store: store)
+/// scheduler.register("send-report") { context in try await sendReport(context.payload()) }
+/// try await scheduler.client.addJob(JobSpec(name: "daily-report",
+///     schedule: .cron("0 7 * * MON-FRI", timeZone: "Europe/Paris"), kind: "send-report"))
+/// try await scheduler.run()
+/// ```
+public actor Scheduler: Service {
+    public nonisolated let store: any JobStore
+    public nonisolated let clock: any SchedulerClock
+    public nonisolated let configuration: Configuration
+    /// The operator API over the same store; changes made through it wake this scheduler at once.
+    public nonisolated let client: SchedulerClient
+    /// The lease holder name of this scheduler: `host/pid/instance`.
+    public nonisolated var owner: String { identity.owner }
+
+    nonisolated let identity: WorkerIdentity
+    nonisolated let hub = EventHub()
+    /// Wakes the claim loop: a worker freed, another process committed, shutdown requested.
+    nonisolated let wake = ChangeSignal()
+    private nonisolated let handlers = Mutex<[String: JobHandler]>([:])
+    private nonisolated let stopRequested = Mutex(false)
+    private let recorder: CompletionRecorder
+    private var running: [RunID: FirstOf<StopReason>] = [:]
+    private var phase = Phase.idle
+    private let drained = FirstOf<Bool>()
+
+    private enum Phase { case idle, running, stopped }
+
+    public init(store: any JobStore, clock: any SchedulerClock = SystemClock(), configuration: Configuration = Configuration()) {
+        self.store = store
+        self.clock = clock
+        self.configuration = configuration
+        self.identity = WorkerIdentity.current()
+        self.client = SchedulerClient(store: store, clock: clock, actor: "api")
+        let hub = self.hub
+        self.recorder = CompletionRecorder(store: store, logger: configuration.logger) { hub.emit(.storeError($0)) }
+        if configuration.registersShellHandler {
+            handlers.withLock { $0[ShellPayload.kind] = ShellHandler.make(configuration: configuration) }
+        }
+    }
+
+    /// Registers the handler that runs jobs of `kind` (replacing any earlier one).
+    public nonisolated func register(_ kind: String, handler: @escaping JobHandler) {
+        handlers.withLock { $0[kind] = handler }
+    }
+
+    /// A stream of what this scheduler does, for observers in this process.
+    ///
+    /// A subscriber that falls more than `bufferingNewest` events behind loses the oldest.
+    public nonisolated func events(bufferingNewest limit: Int = 10_000) -> AsyncStream<SchedulerEvent> {
+        hub.subscribe(buffering: limit)
+    }
+
+    /// Asks the scheduler to stop: it stops claiming, lets running runs finish within the
+    /// shutdown grace period, cancels the rest (`system_error`/`shutdown`), and ``run()`` returns.
+    public nonisolated func shutdown() {
+        stopRequested.withLock { $0 = true }
+        wake.notify()
+    }
+
+    private nonisolated var isStopping: Bool { stopRequested.withLock { $0 } }
+
+    /// Runs until ``shutdown()`` or a graceful shutdown of the service group.
+    ///
+    /// - throws: `.refused` if this scheduler already ran.
+    public func run() async throws {
+        guard phase == .idle else {
+            throw SchedulerError(.refused, "a Scheduler runs once; make a new one to run again")
+        }
+        phase = .running
+        WorkerIdentity.liveInstances.withLock { _ = $0.insert(identity.instance) }
+        defer {
+            WorkerIdentity.liveInstances.withLock { _ = $0.remove(identity.instance) }
+        }
+        await withGracefulShutdownHandler {
+            await self.runUntilStopped()
+        } onGracefulShutdown: {
+            self.shutdown()
+        }
+        phase = .stopped
+        hub.emit(.stopped)
+        hub.finish()
+    }
+
+    private func runUntilStopped() async {
+        let me = identity
+        let reaper = Reaper(store: store, clock: clock, configuration: configuration.reaper) { WorkerIdentity.isGone(owner: $0, from: me) }
+        // Runs left by dead workers on this host are ended before anything else.
+        do {
+            let reaped = try await reaper.runOnce()
+            for r in reaped { hub.emit(.runFinished(r)) }
+            if !reaped.isEmpty { configuration.logger.warning("reaped \(reaped.count) run(s) left by dead workers") }
+        } catch {
+            hub.emit(.storeError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)")))
+        }
+        hub.emit(.started(owner: owner))
+        configuration.logger.info("scheduler started", metadata: ["owner": "\(owner)", "concurrency": "\(configuration.concurrency)"])
+
+        await withDiscardingTaskGroup { group in
+            let hub = self.hub
+            let logger = configuration.logger
+            group.addTask {
+                await reaper.loop(logger: logger, onReaped: { for r in $0 { hub.emit(.runFinished(r)) } }, onError: { hub.emit(.storeError($0)) })
+            }
+            group.addTask { await self.heartbeatLoop() }
+            group.addTask { await self.externalChangeLoop() }
+            group.addTask { await self.localChangeLoop() }
+
+            await self.claimLoop { claimed, stop in
+                group.addTask { await self.execute(claimed, stop: stop) }
+            }
+            await self.drain()
+            group.cancelAll()
+        }
+        configuration.logger.info("scheduler stopped", metadata: ["owner": "\(owner)"])
+    }
+
+    // MARK: - Claiming
+
+    private func claimLoop(launch: (ClaimedRun, FirstOf<StopReason>) -> Void) async {
+        var backoff = 0.25
+        while !isStopping {
+            let seen = wake.generation
+            let free = max(0, configuration.concurrency - running.count)
+            let now = clock.now()
+            do {
+                let result = try await store.claimDueRuns(
+                    ClaimParams(
+                        now: now, owner: owner, leaseDuration: configuration.leaseDuration, maxStart: free,
+                        maxEnqueue: configuration.maxEnqueuePerClaim, misfireGrace: configuration.misfireGrace,
+                        jitter: { Double.random(in: 0...$0) }))
+                backoff = 0.25
+                for run in result.created { hub.emit(.runCreated(run)) }
+                for id in result.cancelRequested { running[id]?.settle(.replaced) }
+                for claimed in result.started {
+                    let stop = FirstOf<StopReason>()
+                    running[claimed.run.id] = stop
+                    launch(claimed, stop)
+                }
+                if isStopping { break }
+                // A full batch means more may be waiting: claim again before sleeping.
+                let filledWorkers = free > 0 && result.started.count == free
+                if result.created.count >= configuration.maxEnqueuePerClaim || (filledWorkers && running.count < configuration.concurrency) {
+                    continue
+                }
+                let next = try await store.nextWakeTime()
+                let afterClaim = clock.now()
+                var deadline = next
+                if let n = next, n <= afterClaim {
+                    // Due work that could not start: wait for a worker, or retry shortly if workers are free
+                    // (a queued run whose job vanished, for example) rather than spin.
+                    deadline = running.count < configuration.concurrency && result.started.isEmpty && result.created.isEmpty
+                        ? afterClaim.addingTimeInterval(1) : nil
+                    if running.count < configuration.concurrency && !(result.started.isEmpty && result.created.isEmpty) {
+                        continue
+                    }
+                }
+                await waitForWake(after: seen, until: deadline)
+            } catch {
+                let e = error as? SchedulerError ?? SchedulerError(.storage, "\(error)")
+                hub.emit(.storeError(e))
+                configuration.logger.error("claiming failed; retrying", metadata: ["error": "\(e.message)", "retry_in": "\(backoff)s"])
+                await waitForWake(after: seen, until: clock.now().addingTimeInterval(backoff))
+                backoff = min(30, backoff * 2)
+            }
+        }
+    }
+
+    /// Sleeps until `deadline` (nil: no deadline) by the injected clock, or until woken.
+    private nonisolated func waitForWake(after seen: UInt64, until deadline: Date?) async {
+        let done = FirstOf<Bool>()
+        let signal = Task {
+            await wake.wait(after: seen)
+            done.settle(true)
+        }
+        var timer: Task<Void, Never>?
+        if let deadline {
+            timer = Task {
+                try? await clock.sleep(until: deadline)
+                done.settle(true)
+            }
+        }
+        _ = await done.wait()
+        signal.cancel()
+        timer?.cancel()
+    }
+
+    // MARK: - Running
+
+    private func execute(_ claimed: ClaimedRun, stop: FirstOf<StopReason>) async {
+        let run = claimed.run
+        hub.emit(.runStarted(run))
+        let handler = handlers.withLock { $0[claimed.job.kind] }
+        let outcome: RunOutcome
+        if let handler {
+            var logger = configuration.logger
+            logger[metadataKey: "job"] = "\(claimed.job.name)"
+            logger[metadataKey: "run"] = "\(run.id)"
+            let sink = RunSink(limit: configuration.outputLimit)
+            let id = run.id
+            let context = JobContext(
+                job: claimed.job, run: run, logger: logger, sink: sink,
+                heartbeatHook: { [weak self] in await self?.renewLeases(only: [id]) })
+            outcome = await RunExecutor.perform(
+                handler: handler, context: context, timeout: claimed.job.timeout, clock: clock, stop: stop,
+                cancellationGrace: configuration.cancellationGrace)
+        } else {
+            outcome = .error(.handlerMissing, "no handler is registered for kind \"\(claimed.job.kind)\" in scheduler \(owner)")
+        }
+        let result = await recorder.record(
+            CompleteRunParams(runId: run.id, outcome: outcome, now: clock.now(), retryJitter: Double.random(in: 0...1)))
+        finished(run.id, result)
+    }
+
+    private func finished(_ id: RunID, _ result: CompletionResult?) {
+        running[id] = nil
+        if let result {
+            if result.recorded { hub.emit(.runFinished(result)) }
+            if result.retired, let job = result.job {
+                configuration.logger.warning(
+                    "job retired after \(job.consecutiveErrors) consecutive errors", metadata: ["job": "\(job.name)"])
+                hub.emit(.jobRetired(job))
+            }
+            if let retry = result.retry { hub.emit(.runCreated(retry)) }
+        }
+        if running.isEmpty && isStopping { drained.settle(true) }
+        wake.notify()
+    }
+
+    /// Waits for running runs up to the grace period, then stops the rest and waits for them to be recorded.
+    private func drain() async {
+        if running.isEmpty { return }
+        configuration.logger.info("waiting for \(running.count) running run(s)", metadata: ["grace": "\(configuration.shutdownGrace)s"])
+        let graceOver = FirstOf<Bool>()
+        let drained = self.drained
+        let a = Task {
+            _ = await drained.wait()
+            graceOver.settle(true)
+        }
+        let clock = self.clock
+        let grace = configuration.shutdownGrace
+        let b = Task {
+            try? await clock.sleep(seconds: grace)
+            graceOver.settle(false)
+        }
+        let allDone = await graceOver.wait() ?? false
+        a.cancel()
+        b.cancel()
+        if !allDone {
+            configuration.logger.warning("grace period over: cancelling \(running.count) run(s)")
+            for stop in running.values { stop.settle(.shutdown) }
+            await recorder.stop()
+            _ = await drained.wait()
+        }
+    }
+
+    // MARK: - Leases and changes
+
+    /// Renews leases of this scheduler's running runs and acts on cancel requests and lost leases.
+    func renewLeases(only ids: [RunID]? = nil) async {
+        let targets = ids ?? Array(running.keys)
+        guard !targets.isEmpty else { return }
+        do {
+            let result = try await store.recordHeartbeat(
+                HeartbeatParams(owner: owner, runIds: targets, now: clock.now(), leaseDuration: configuration.leaseDuration))
+            for id in result.lost { running[id]?.settle(.leaseLost) }
+            for id in result.cancelRequested {
+                guard let stop = running[id] else { continue }
+                var jobExists = false
+                if let run = try await store.run(id: id) {
+                    jobExists = try await store.job(id: run.jobId) != nil
+                }
+                stop.settle(jobExists ? .replaced : .jobDeleted)
+            }
+        } catch {
+            hub.emit(.storeError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)")))
+        }
+    }
+
+    private func heartbeatLoop() async {
+        while !Task.isCancelled {
+            do { try await clock.sleep(seconds: configuration.heartbeatInterval) } catch { return }
+            await renewLeases()
+        }
+    }
+
+    /// Polls the store's cheap change token so changes made by other processes wake the loop within a second.
+    private nonisolated func externalChangeLoop() async {
+        var last = try? await store.externalChangeToken()
+        while !Task.isCancelled {
+            do { try await clock.sleep(seconds: configuration.externalPollInterval) } catch { return }
+            guard let token = try? await store.externalChangeToken() else { continue }
+            if token != last {
+                last = token
+                wake.notify()
+                // Another process may have deleted a job whose run we hold, or asked to cancel it.
+                await checkCancellations()
+            }
+        }
+    }
+
+    /// Operator writes made in this process wake the loop at once.
+    private nonisolated func localChangeLoop() async {
+        let signal = store.localChanges
+        var seen = signal.generation
+        while !Task.isCancelled {
+            await signal.wait(after: seen)
+            if Task.isCancelled { return }
+            seen = signal.generation
+            wake.notify()
+            await checkCancellations()
+        }
+    }
+
+    private func checkCancellations() async {
+        if !running.isEmpty { await renewLeases() }
+    }
+}
