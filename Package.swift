@@ -47,7 +47,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SchedulerKitTests",
-            dependencies: ["SchedulerKit"]
+            dependencies: ["SchedulerKit", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "schedctlTests",

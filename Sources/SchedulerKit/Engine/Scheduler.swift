@@ -159,15 +159,20 @@ public actor Scheduler: Service {
                     continue
                 }
                 let next = try await store.nextWakeTime()
-                let afterClaim = clock.now()
                 var deadline = next
-                if let n = next, n <= afterClaim {
-                    // Due work that could not start: wait for a worker, or retry shortly if workers are free
-                    // (a queued run whose job vanished, for example) rather than spin.
-                    deadline = running.count < configuration.concurrency && result.started.isEmpty && result.created.isEmpty
-                        ? afterClaim.addingTimeInterval(1) : nil
-                    if running.count < configuration.concurrency && !(result.started.isEmpty && result.created.isEmpty) {
+                if let n = next, n <= clock.now() {
+                    if n > now {
+                        // Came due while this claim was in flight: claim again at once.
                         continue
+                    }
+                    if running.count >= configuration.concurrency {
+                        // Due work waits for a worker: the next one to finish wakes the loop.
+                        deadline = nil
+                    } else if !(result.started.isEmpty && result.created.isEmpty) {
+                        continue
+                    } else {
+                        // Due but unclaimable (nothing can start it now): retry shortly rather than spin.
+                        deadline = clock.now().addingTimeInterval(1)
                     }
                 }
                 await waitForWake(after: seen, until: deadline)
