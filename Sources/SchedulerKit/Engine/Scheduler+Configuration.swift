@@ -29,6 +29,11 @@ extension Scheduler {
         public var shellTerminationGrace: Double = 5
         /// Real seconds a cancelled handler gets to return before the run is recorded without it (default 10).
         public var cancellationGrace: Double = 10
+        /// The notification dispatcher's settings.
+        public var dispatcher = DeliveryDispatcher.Configuration()
+        /// Transports by channel, replacing the built-in ones (webhooks over HTTP, email when
+        /// `smtp` is set). The dispatcher runs when the store keeps an outbox (``DeliveryStore``).
+        public var transports: [DeliveryChannel: any NotificationTransport] = [:]
         public var logger = Logger(label: "SchedulerKit")
 
         public init() {}

@@ -32,6 +32,8 @@ public actor Scheduler: Service {
     nonisolated let hub = EventHub()
     /// Wakes the claim loop: a worker freed, another process committed, shutdown requested.
     nonisolated let wake = ChangeSignal()
+    /// Wakes the dispatcher: a transition wrote notifications.
+    nonisolated let deliveryWake = ChangeSignal()
     private nonisolated let handlers = Mutex<[String: JobHandler]>([:])
     private nonisolated let stopRequested = Mutex(false)
     private let recorder: CompletionRecorder
@@ -120,6 +122,22 @@ public actor Scheduler: Service {
             group.addTask { await self.heartbeatLoop() }
             group.addTask { await self.externalChangeLoop() }
             group.addTask { await self.localChangeLoop() }
+            let transports = self.makeTransports()
+            if let outbox = store as? any DeliveryStore {
+                var dispatcher = DeliveryDispatcher(
+                    store: outbox, clock: clock, transports: transports, configuration: configuration.dispatcher, logger: logger)
+                dispatcher.logger[metadataKey: "component"] = "dispatcher"
+                let deliveryWake = self.deliveryWake
+                let dispatchTask = Task { await dispatcher.loop(wake: deliveryWake, onError: { hub.emit(.storeError($0)) }) }
+                group.addTask {
+                    await withTaskCancellationHandler {
+                        await dispatchTask.value
+                    } onCancel: {
+                        dispatchTask.cancel()
+                    }
+                    for t in transports.values { await t.shutdown() }
+                }
+            }
 
             await self.claimLoop { claimed, stop in
                 group.addTask { await self.execute(claimed, stop: stop) }
@@ -146,6 +164,7 @@ public actor Scheduler: Service {
                         jitter: { Double.random(in: 0...$0) }))
                 backoff = 0.25
                 for run in result.created { hub.emit(.runCreated(run)) }
+                if !result.created.isEmpty || !result.started.isEmpty { deliveryWake.notify() }
                 for id in result.cancelRequested { running[id]?.settle(.replaced) }
                 for claimed in result.started {
                     let stop = FirstOf<StopReason>()
@@ -236,6 +255,7 @@ public actor Scheduler: Service {
         running[id] = nil
         if let result {
             if result.recorded { hub.emit(.runFinished(result)) }
+            if result.deliveries > 0 || result.retry != nil { deliveryWake.notify() }
             if result.retired, let job = result.job {
                 configuration.logger.warning(
                     "job retired after \(job.consecutiveErrors) consecutive errors", metadata: ["job": "\(job.name)"])
@@ -272,6 +292,11 @@ public actor Scheduler: Service {
             await recorder.stop()
             _ = await drained.wait()
         }
+    }
+
+    /// The transports of this scheduler: the configured ones, else the built-in ones.
+    private func makeTransports() -> [DeliveryChannel: any NotificationTransport] {
+        configuration.transports
     }
 
     // MARK: - Leases and changes

@@ -22,7 +22,7 @@ public final class SQLiteJobStore: JobStore {
         /// loss; `FULL` survives both at the price of an fsync per commit.
         public var synchronousFull: Bool = false
         /// Writes the notifications of run transitions in the same transactions.
-        public var outbox: any OutboxPolicy = NoOutbox()
+        public var outbox: any OutboxPolicy = NotificationOutbox()
         public init() {}
     }
 

@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+
+extension SQLiteJobStore: DeliveryStore {
+    public func claimDueDeliveries(now: Date, limit: Int, lease: Double) async throws -> [Delivery] {
+        // Cheap read first: an idle dispatcher takes no write lock.
+        let any = try await read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1", arguments: [ms(now)]) ?? false
+        }
+        guard any else { return [] }
+        return try await write(notify: false) { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.* FROM deliveries d
+                    WHERE d.status = 'pending' AND d.next_attempt_at <= ?
+                      AND NOT EXISTS (
+                        SELECT 1 FROM deliveries e
+                        WHERE e.run_id = d.run_id AND e.target = d.target AND e.status = 'pending' AND e.sequence < d.sequence)
+                    ORDER BY d.next_attempt_at, d.id
+                    LIMIT ?
+                    """,
+                arguments: [ms(now), limit])
+            let hiddenUntil = ms(now.addingTimeInterval(lease))
+            return try rows.map { row in
+                var d = RowDecoding.delivery(row)
+                try db.execute(
+                    sql: "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE id = ?",
+                    arguments: [hiddenUntil, ms(now), d.id])
+                d.nextAttemptAt = date(ms: hiddenUntil)
+                return d
+            }
+        }
+    }
+
+    public func recordDeliveryAttempt(_ a: DeliveryAttemptRecord) async throws {
+        try await write(notify: false) { db in
+            try db.execute(
+                sql: """
+                    UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, last_status_code = ?,
+                        updated_at = ?, delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    a.status.rawValue, a.attempts, msOpt(a.nextAttemptAt), a.error, a.statusCode, ms(a.at), a.status.rawValue,
+                    ms(a.at), a.deliveryId,
+                ])
+        }
+    }
+
+    public func deliveries(_ query: DeliveryQuery) async throws -> [Delivery] {
+        try await read { db in
+            var clauses: [String] = []
+            var args: [any DatabaseValueConvertible] = []
+            if let s = query.status {
+                clauses.append("status = ?")
+                args.append(s.rawValue)
+            }
+            if let r = query.runId {
+                clauses.append("run_id = ?")
+                args.append(r.rawValue)
+            }
+            var sql = "SELECT * FROM deliveries"
+            if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+            sql += " ORDER BY id DESC"
+            if let limit = query.limit {
+                sql += " LIMIT ?"
+                args.append(limit)
+            }
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(RowDecoding.delivery)
+        }
+    }
+
+    public func nextDeliveryTime() async throws -> Date? {
+        try await read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'").map { date(ms: $0) }
+        }
+    }
+}
