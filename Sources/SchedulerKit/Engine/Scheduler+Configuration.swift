@@ -31,6 +31,10 @@ extension Scheduler {
         public var cancellationGrace: Double = 10
         /// The notification dispatcher's settings.
         public var dispatcher = DeliveryDispatcher.Configuration()
+        /// Timeouts and pool of the built-in webhook transport.
+        public var webhook = WebhookSender.Configuration()
+        /// The SMTP server for email alerts; without it email deliveries wait (and eventually die).
+        public var smtp: SMTPConfiguration?
         /// Transports by channel, replacing the built-in ones (webhooks over HTTP, email when
         /// `smtp` is set). The dispatcher runs when the store keeps an outbox (``DeliveryStore``).
         public var transports: [DeliveryChannel: any NotificationTransport] = [:]

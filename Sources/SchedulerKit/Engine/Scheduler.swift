@@ -296,7 +296,14 @@ public actor Scheduler: Service {
 
     /// The transports of this scheduler: the configured ones, else the built-in ones.
     private func makeTransports() -> [DeliveryChannel: any NotificationTransport] {
-        configuration.transports
+        var transports = configuration.transports
+        if transports[.webhook] == nil {
+            transports[.webhook] = WebhookTransport(configuration: configuration.webhook, clock: clock, logger: configuration.logger)
+        }
+        if transports[.email] == nil, let smtp = configuration.smtp {
+            transports[.email] = EmailTransport(configuration: smtp, logger: configuration.logger)
+        }
+        return transports
     }
 
     // MARK: - Leases and changes

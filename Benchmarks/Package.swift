@@ -1,0 +1,28 @@
+// swift-tools-version: 6.1
+// Benchmarks live in their own package so that programs linking SchedulerKit never resolve
+// benchmark-only dependencies.
+import Foundation
+import PackageDescription
+
+// A path dependency's identity is its folder's name, which depends on where the repository was
+// cloned; compute it rather than hard-code it.
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+
+let package = Package(
+    name: "SchedulerKitBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "schedbench",
+            dependencies: [
+                .product(name: "SchedulerKit", package: root),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        )
+    ],
+    swiftLanguageModes: [.v6]
+)

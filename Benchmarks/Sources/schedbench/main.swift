@@ -1,0 +1,41 @@
+import Foundation
+import Logging
+import SchedulerKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// schedbench <name> [options] — prints one JSON line (the last line of stdout) per benchmark.
+// See SPEC §8 and Docs/Performance.md.
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let name = arguments.first else {
+    FileHandle.standardError.write(Data("usage: schedbench cron|add|list|dispatch|lateness|idle|memory|prune [options]\n".utf8))
+    exit(64)
+}
+let options = Options(Array(arguments.dropFirst()))
+
+func emit(_ fields: [(String, JSONValue)]) {
+    print(JSONValue.object([("bench", .string(name))] + fields).serialized())
+}
+
+LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
+
+do {
+    switch name {
+    case "add": try await AddBenchmark.run(options)
+    case "list": try await ListBenchmark.run(options)
+    case "dispatch": try await DispatchBenchmark.run(options)
+    case "lateness": try await LatenessBenchmark.run(options)
+    case "idle": try await IdleBenchmark.run(options)
+    case "memory": try await MemoryBenchmark.run(options)
+    case "memory-child": try await MemoryBenchmark.child(options)
+    default:
+        emit([("error", "not implemented")])
+        exit(2)
+    }
+} catch {
+    FileHandle.standardError.write(Data("schedbench \(name): \(error)\n".utf8))
+    emit([("error", .string("\(error)"))])
+    exit(1)
+}
