@@ -127,6 +127,7 @@ public actor Scheduler: Service {
                 var dispatcher = DeliveryDispatcher(
                     store: outbox, clock: clock, transports: transports, configuration: configuration.dispatcher, logger: logger)
                 dispatcher.logger[metadataKey: "component"] = "dispatcher"
+                dispatcher.onRecorded = { hub.emit(.deliveryAttempted($0, $1)) }
                 let deliveryWake = self.deliveryWake
                 let dispatchTask = Task { await dispatcher.loop(wake: deliveryWake, onError: { hub.emit(.storeError($0)) }) }
                 group.addTask {

@@ -13,6 +13,8 @@ public enum SchedulerEvent: Sendable {
     case runFinished(CompletionResult)
     /// A job reached its failure limit and was retired to `failed`.
     case jobRetired(Job)
+    /// The dispatcher attempted a delivery and recorded the result.
+    case deliveryAttempted(Delivery, DeliveryAttemptRecord)
     /// The store failed; the scheduler keeps trying.
     case storeError(SchedulerError)
     /// The scheduler stopped; nothing of its runs is left `running`.

@@ -43,8 +43,8 @@ public struct DeliveryDispatcher: Sendable {
     public var logger: Logger
     /// Random factor in 0...1 for backoff jitter; injected so tests are deterministic.
     var random: @Sendable () -> Double = { Double.random(in: 0...1) }
-    /// Told the outcome of every attempt (metrics).
-    var onAttempt: @Sendable (Delivery, DeliveryAttemptResult) -> Void = { _, _ in }
+    /// Told every attempt once its record is written (events, metrics).
+    var onRecorded: @Sendable (Delivery, DeliveryAttemptRecord) -> Void = { _, _ in }
 
     public init(
         store: any DeliveryStore, clock: any SchedulerClock, transports: [DeliveryChannel: any NotificationTransport],
@@ -82,7 +82,6 @@ public struct DeliveryDispatcher: Sendable {
         var summary = Summary()
         for (d, result) in results {
             let record = self.record(for: d, result: result, at: clock.now())
-            onAttempt(d, result)
             switch record.status {
             case .delivered: summary.delivered += 1
             case .pending: summary.retried += 1
@@ -98,6 +97,7 @@ public struct DeliveryDispatcher: Sendable {
                     ])
             }
             try await store.recordDeliveryAttempt(record)
+            onRecorded(d, record)
         }
         return summary
     }

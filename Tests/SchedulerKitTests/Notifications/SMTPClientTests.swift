@@ -291,7 +291,7 @@ struct SMTPClientTests {
         #expect(error.stage == .greeting)
         #expect(error.kind == .retryable)
         #expect(error.message.contains("timed out"), "\(error)")
-        #expect(elapsed < .seconds(3), "took \(elapsed)")
+        #expect(elapsed < .seconds(20), "took \(elapsed)")  // bounded (no hang), generously
     }
 
     @Test("invalid recipient addresses are refused before connecting")

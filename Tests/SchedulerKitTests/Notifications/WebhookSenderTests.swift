@@ -154,7 +154,7 @@ struct WebhookSenderTests {
             #expect(result.failureKind == .retryable)
             #expect(result.status == nil)
             #expect(elapsed >= .milliseconds(1900), "took \(elapsed)")
-            #expect(elapsed < .seconds(5), "took \(elapsed)")
+            #expect(elapsed < .seconds(20), "took \(elapsed)")  // bounded (no hang), generously
             #expect(receiver.requests.count == 1)
         }
     }
@@ -175,7 +175,7 @@ struct WebhookSenderTests {
             #expect(result.status == status)
             #expect(result.failureKind == kind)
             #expect(elapsed >= .milliseconds(2900), "took \(elapsed)")
-            #expect(elapsed < .seconds(6), "took \(elapsed)")
+            #expect(elapsed < .seconds(20), "took \(elapsed)")  // bounded (no hang), generously
         }
     }
 
@@ -214,7 +214,7 @@ struct WebhookSenderTests {
         #expect(result.failureKind == .retryable)
         #expect(result.status == nil)
         #expect(result.message?.contains("refused") == true, "\(String(describing: result.message))")
-        #expect(elapsed < .seconds(2), "took \(elapsed)")
+        #expect(elapsed < .seconds(15), "took \(elapsed)")  // bounded (no hang), generously
     }
 
     @Test("a non-http URL is a permanent failure and no request is made")
