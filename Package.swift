@@ -47,7 +47,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SchedulerKitTests",
-            dependencies: ["SchedulerKit"]
+            dependencies: [
+                "SchedulerKit",
+                // raw access to store files: outbox rows, foreign and locked databases
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "schedctlTests",
