@@ -196,6 +196,36 @@ extension JobStoreConformanceTests {
             }
         }
 
+        /// Results describe the rows as stored, even when the caller's instants are finer than
+        /// the store keeps them (a real clock's `now` has sub-millisecond digits).
+        @Test(arguments: StoreKind.allCases)
+        func resultsAreExactlyWhatIsStored(kind: StoreKind) async throws {
+            try await StoreFixture.with(kind) { fx in
+                let job = try await fx.store.insert(makeJob("precise") { $0.retry = RetryPolicy(maxAttempts: 2, initialDelay: 0.0003) })
+                let claimed = try await fx.store.claimDueRuns(
+                    ClaimParams(now: t0.addingTimeInterval(0.0004), owner: workerA, leaseDuration: 30.0004, maxStart: 1))
+                let run = try #require(claimed.started.first).run
+                #expect(try await fx.store.reload(run) == run)
+                #expect(try await fx.store.reload(job) == claimed.started.first?.job)
+
+                let done = try await fx.store.completeRun(
+                    CompleteRunParams(runId: run.id, outcome: handlerFailed, now: t0.addingTimeInterval(1.0006), retryJitter: 0.3))
+                #expect(try await fx.store.reload(run) == done.run)
+                #expect(try await fx.store.reload(job) == done.job)
+                let retry = try #require(done.retry)
+                #expect(try await fx.store.reload(retry) == retry)
+
+                let again = try await fx.store.claimDueRuns(
+                    ClaimParams(now: t0.addingTimeInterval(2.0002), owner: workerB, leaseDuration: 30, maxStart: 1))
+                let second = try #require(again.started.first).run
+                #expect(try await fx.store.reload(second) == second)
+                let rescued = try await fx.store.rescueLostRuns(now: t0.addingTimeInterval(3.0007), isOwnerGone: { $0 == workerB })
+                #expect(rescued.count == 1)
+                #expect(try await fx.store.reload(second) == rescued.first?.run)
+                #expect(try await fx.store.reload(job) == rescued.first?.job)
+            }
+        }
+
         @Test(arguments: StoreKind.allCases)
         func completingAFinishedRunChangesNothing(kind: StoreKind) async throws {
             try await StoreFixture.with(kind) { fx in

@@ -2,8 +2,12 @@ import Foundation
 import GRDB
 
 extension SQLiteJobStore {
-    public func claimDueRuns(_ p: ClaimParams) async throws -> ClaimResult {
-        try await write(notify: false) { db in
+    public func claimDueRuns(_ params: ClaimParams) async throws -> ClaimResult {
+        // Instants are stored to the millisecond; so are those in the result, which then equals the rows.
+        var normalized = params
+        normalized.now = params.now.millisecondPrecision
+        let p = normalized
+        return try await write(notify: false) { db in
             var result = ClaimResult()
             let due = try Row.fetchAll(
                 db,
@@ -111,7 +115,7 @@ extension SQLiteJobStore {
                 """,
             arguments: [ms(p.now), p.maxStart])
         var jobs: [JobID: Job] = [:]
-        let lease = p.now.addingTimeInterval(p.leaseDuration)
+        let lease = p.now.addingTimeInterval(p.leaseDuration).millisecondPrecision
         for row in rows {
             var run = RowDecoding.run(row)
             guard let job = try jobs[run.jobId] ?? Self.fetchJob(db, id: run.jobId) else {
@@ -142,7 +146,8 @@ extension SQLiteJobStore {
             guard let run = try Self.fetchRun(db, id: params.runId) else {
                 throw SchedulerError.notFound("no run with id \(params.runId)")
             }
-            return try self.finishRun(db, run: run, outcome: params.outcome, now: params.now, retryJitter: params.retryJitter)
+            return try self.finishRun(
+                db, run: run, outcome: params.outcome, now: params.now.millisecondPrecision, retryJitter: params.retryJitter)
         }
     }
 
@@ -261,6 +266,7 @@ extension SQLiteJobStore {
     }
 
     public func rescueLostRuns(now: Date, isOwnerGone: @escaping @Sendable (String) -> Bool) async throws -> [CompletionResult] {
+        let now = now.millisecondPrecision
         // Cheap read first: most calls find nothing to do and take no write lock.
         let candidates = try await read { db -> Bool in
             let expired = try Bool.fetchOne(
