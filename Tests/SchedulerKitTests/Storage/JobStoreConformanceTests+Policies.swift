@@ -96,6 +96,47 @@ extension JobStoreConformanceTests {
             }
         }
 
+        /// A long outage of a frequent cron schedule still catches up with the latest slot, not
+        /// with some slot in the middle of the outage.
+        @Test(arguments: StoreKind.allCases, [MisfirePolicy.runOnce, .skip])
+        func longOutageOfAFrequentCronCatchesUpWithTheLatestSlot(kind: StoreKind, misfire: MisfirePolicy) async throws {
+            try await StoreFixture.with(kind) { fx in
+                let everySecond = try Schedule.cron("* * * * * *")
+                let job = try await fx.store.insert(makeJob("busy-cron", schedule: everySecond, nextRunAt: at(1)) { $0.misfire = misfire })
+                // 20,000 slots missed; the latest (t0+20000) is 0.5 s old
+                let result = try await fx.store.claimDueRuns(claim(at: at(20_000.5), maxStart: 0, grace: 60))
+                switch misfire {
+                case .runOnce:
+                    #expect(result.created.map(\.scheduledFor) == [at(20_000)])
+                    #expect(result.created.map(\.trigger) == [.catchup])
+                case .skip:
+                    #expect(result.created.filter { $0.status == .queued }.map(\.scheduledFor) == [at(20_000)])
+                    #expect(result.created.filter { $0.status == .skipped }.map(\.scheduledFor) == [at(19_999)])
+                }
+                #expect(try await fx.store.reload(job).nextRunAt == at(20_001))
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases, [MisfirePolicy.runOnce, .skip])
+        func cronMisfire(kind: StoreKind, misfire: MisfirePolicy) async throws {
+            try await StoreFixture.with(kind) { fx in
+                let minutely = try Schedule.cron("* * * * *")
+                let job = try await fx.store.insert(makeJob("cron", schedule: minutely, nextRunAt: at(0)) { $0.misfire = misfire })
+                // slots t0 … t0+300 missed; the latest is 30 s late, within grace
+                let result = try await fx.store.claimDueRuns(claim(at: at(330), maxStart: 0, grace: 60))
+                switch misfire {
+                case .runOnce:
+                    #expect(result.created.map(\.scheduledFor) == [at(300)])
+                    #expect(result.created.map(\.trigger) == [.catchup])
+                case .skip:
+                    #expect(result.created.map(\.status) == [.skipped, .queued])
+                    #expect(result.created.map(\.scheduledFor) == [at(240), at(300)])
+                    #expect(result.created.map(\.trigger) == [.schedule, .schedule])
+                }
+                #expect(try await fx.store.reload(job).nextRunAt == at(360))
+            }
+        }
+
         // MARK: Overlap
 
         @Test(arguments: StoreKind.allCases)

@@ -363,6 +363,8 @@ struct SlotPlan {
                 count += 1
                 walked += 1
                 if walked >= maxWalk {
+                    // too many to walk: find the latest slot by probing back from now
+                    latest = schedule.latestSlot(atOrBefore: now, notBefore: latest)
                     next = schedule.nextFire(after: now)
                     break
                 }
@@ -398,16 +400,32 @@ extension Schedule {
         case .at:
             return nil
         case .cron:
-            var cur = floor
-            var last: Date?
+            // cron slots are whole seconds: the one before `date` is the latest at or before date - 1 ms
+            let before = date.addingTimeInterval(-0.001)
+            return before >= floor ? latestSlot(atOrBefore: before, notBefore: floor) : nil
+        }
+    }
+
+    /// The latest slot at or before `date`, given `floor`, a slot at or before it.
+    ///
+    /// Probes back from `date` in doubling windows, so that a long outage costs a few lookups
+    /// rather than a walk over every slot since `floor`.
+    func latestSlot(atOrBefore date: Date, notBefore floor: Date) -> Date {
+        func walk(from start: Date) -> Date {
+            var last = start
             var walked = 0
-            while cur < date, walked < SlotPlan.maxWalk {
-                last = cur
-                guard let n = nextFire(after: cur) else { break }
-                cur = n
+            while walked < SlotPlan.maxWalk, let n = nextFire(after: last), n <= date {
+                last = n
                 walked += 1
             }
             return last
+        }
+        var window = 1.0
+        while true {
+            let from = date.addingTimeInterval(-window)
+            if from <= floor { return walk(from: floor) }
+            if let first = nextFire(after: from), first <= date { return walk(from: first) }
+            window *= 2
         }
     }
 }
