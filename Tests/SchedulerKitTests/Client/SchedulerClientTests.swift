@@ -153,6 +153,30 @@ struct SchedulerClientTests {
         }
     }
 
+    /// Instants finer than the store keeps (a real clock's) come back as stored, for a new job
+    /// and for an updated one.
+    @Test(arguments: StoreKind.allCases)
+    func addAndUpdateReturnTheJobAsStored(kind: StoreKind) async throws {
+        try await StoreFixture.with(kind) { fx in
+            let clock = ManualClock(now: t0.addingTimeInterval(0.0004))
+            let client = SchedulerClient(store: fx.store, clock: clock)
+            let added = try await client.addJob(
+                JobSpec(name: "fine", schedule: .every(seconds: 60, anchor: t0.addingTimeInterval(0.0006)), kind: "test"))
+            #expect(try await fx.store.reload(added) == added)
+
+            clock.advance(by: 1.0003)
+            var toInterval = JobUpdate()
+            toInterval.schedule = .every(seconds: 90, anchor: t0.addingTimeInterval(0.0007))
+            let interval = try await client.updateJob("fine", toInterval)
+            #expect(try await fx.store.reload(added) == interval)
+
+            var toInstant = JobUpdate()
+            toInstant.schedule = .at(t0.addingTimeInterval(3600.0004))
+            let instant = try await client.updateJob("fine", toInstant)
+            #expect(try await fx.store.reload(added) == instant)
+        }
+    }
+
     @Test(arguments: StoreKind.allCases)
     func invalidUpdatesWriteNothing(kind: StoreKind) async throws {
         try await Self.with(kind) { h async throws in
