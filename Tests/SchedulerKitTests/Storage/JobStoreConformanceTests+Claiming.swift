@@ -1,6 +1,5 @@
 import Foundation
 import SchedulerKit
-import Synchronization
 import Testing
 
 extension JobStoreConformanceTests {
