@@ -57,6 +57,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // raw access to store files: outbox rows, foreign and locked databases
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

@@ -125,7 +125,16 @@ public struct SchedulerClient: Sendable {
         return try await store.modifyJob(id: id) { job in
             var changed: [String: String] = [:]
             if let v = update.name, v != job.name { job.name = v; changed["name"] = v }
-            if let v = update.schedule { job.schedule = v; changed["schedule"] = v.summary }
+            if var v = update.schedule {
+                // kept to the millisecond, as addJob does, so the job returned is the job stored
+                if case .every(let seconds, let anchor) = v {
+                    v = .every(seconds: seconds, anchor: anchor.millisecondPrecision)
+                } else if case .at(let instant) = v {
+                    v = .at(instant.millisecondPrecision)
+                }
+                job.schedule = v
+                changed["schedule"] = v.summary
+            }
             if let v = update.payload { job.payload = v; changed["payload"] = String(decoding: v.json, as: UTF8.self) }
             if let v = update.timeout { job.timeout = v; changed["timeout_seconds"] = v.map { String($0) } ?? "none" }
             if let v = update.maxConsecutiveErrors { job.maxConsecutiveErrors = v; changed["max_consecutive_errors"] = String(v) }

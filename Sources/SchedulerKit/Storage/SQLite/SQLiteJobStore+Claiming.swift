@@ -2,8 +2,12 @@ import Foundation
 import GRDB
 
 extension SQLiteJobStore {
-    public func claimDueRuns(_ p: ClaimParams) async throws -> ClaimResult {
-        try await write(notify: false) { db in
+    public func claimDueRuns(_ params: ClaimParams) async throws -> ClaimResult {
+        // Instants are stored to the millisecond; so are those in the result, which then equals the rows.
+        var normalized = params
+        normalized.now = params.now.millisecondPrecision
+        let p = normalized
+        return try await write(notify: false) { db in
             var result = ClaimResult()
             let due = try Row.fetchAll(
                 db,
@@ -111,7 +115,7 @@ extension SQLiteJobStore {
                 """,
             arguments: [ms(p.now), p.maxStart])
         var jobs: [JobID: Job] = [:]
-        let lease = p.now.addingTimeInterval(p.leaseDuration)
+        let lease = p.now.addingTimeInterval(p.leaseDuration).millisecondPrecision
         for row in rows {
             var run = RowDecoding.run(row)
             guard let job = try jobs[run.jobId] ?? Self.fetchJob(db, id: run.jobId) else {
@@ -143,7 +147,7 @@ extension SQLiteJobStore {
             // A run that vanished (pruned) has nothing to record; the others still are.
             try params.compactMap { p in
                 guard let run = try Self.fetchRun(db, id: p.runId) else { return nil }
-                return try self.finishRun(db, run: run, outcome: p.outcome, now: p.now, retryJitter: p.retryJitter)
+                return try self.finishRun(db, run: run, outcome: p.outcome, now: p.now.millisecondPrecision, retryJitter: p.retryJitter)
             }
         }
     }
@@ -263,6 +267,7 @@ extension SQLiteJobStore {
     }
 
     public func rescueLostRuns(now: Date, isOwnerGone: @escaping @Sendable (String) -> Bool) async throws -> [CompletionResult] {
+        let now = now.millisecondPrecision
         // Cheap read first: most calls find nothing to do and take no write lock.
         let candidates = try await read { db -> Bool in
             let expired = try Bool.fetchOne(
@@ -359,6 +364,8 @@ struct SlotPlan {
                 count += 1
                 walked += 1
                 if walked >= maxWalk {
+                    // too many to walk: find the latest slot by probing back from now
+                    latest = schedule.latestSlot(atOrBefore: now, notBefore: latest)
                     next = schedule.nextFire(after: now)
                     break
                 }
@@ -394,16 +401,32 @@ extension Schedule {
         case .at:
             return nil
         case .cron:
-            var cur = floor
-            var last: Date?
+            // cron slots are whole seconds: the one before `date` is the latest at or before date - 1 ms
+            let before = date.addingTimeInterval(-0.001)
+            return before >= floor ? latestSlot(atOrBefore: before, notBefore: floor) : nil
+        }
+    }
+
+    /// The latest slot at or before `date`, given `floor`, a slot at or before it.
+    ///
+    /// Probes back from `date` in doubling windows, so that a long outage costs a few lookups
+    /// rather than a walk over every slot since `floor`.
+    func latestSlot(atOrBefore date: Date, notBefore floor: Date) -> Date {
+        func walk(from start: Date) -> Date {
+            var last = start
             var walked = 0
-            while cur < date, walked < SlotPlan.maxWalk {
-                last = cur
-                guard let n = nextFire(after: cur) else { break }
-                cur = n
+            while walked < SlotPlan.maxWalk, let n = nextFire(after: last), n <= date {
+                last = n
                 walked += 1
             }
             return last
+        }
+        var window = 1.0
+        while true {
+            let from = date.addingTimeInterval(-window)
+            if from <= floor { return walk(from: floor) }
+            if let first = nextFire(after: from), first <= date { return walk(from: first) }
+            window *= 2
         }
     }
 }

@@ -1,0 +1,183 @@
+import Foundation
+import GRDB
+import SchedulerKit
+import Synchronization
+import Testing
+
+/// A unique temporary directory holding one database path, for one test.
+///
+/// For example:
+/// ```swift
+/// try await TemporaryDatabase.with { db in
+///     let store = try SQLiteJobStore(path: db.path)
+///     ...
+/// }
+/// ```
+struct TemporaryDatabase: Sendable {
+    /// The directory, removed with everything in it when the test ends.
+    let directory: URL
+    /// `jobs.sqlite` inside `directory`; not created.
+    let path: String
+
+    /// Makes a fresh directory under the system temporary directory.
+    init() throws {
+        let base = URL(fileURLWithPath: NSTemporaryDirectory(), isDirectory: true)
+        directory = base.appendingPathComponent("SchedulerKitTests-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        path = directory.appendingPathComponent("jobs.sqlite").path
+    }
+
+    /// Another path in the same directory.
+    func sibling(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    /// Removes the directory.
+    func remove() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Runs `body` with a fresh temporary database path, removing it afterwards whatever happens.
+    static func with<T>(_ body: (TemporaryDatabase) async throws -> T) async throws -> T {
+        let db = try TemporaryDatabase()
+        defer { db.remove() }
+        return try await body(db)
+    }
+}
+
+// MARK: - Store factory
+
+/// The ``JobStore`` implementations the conformance suite runs against.
+///
+/// A new implementation adds a case here (and its branch in ``StoreFixture``); every test written
+/// `@Test(arguments: StoreKind.allCases)` then runs against it.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    /// ``SQLiteJobStore`` on a file in a temporary directory.
+    case sqliteFile
+
+    var testDescription: String {
+        switch self {
+        case .sqliteFile: "SQLite file"
+        }
+    }
+}
+
+/// Settings a test may ask of the stores it opens.
+struct StoreOptions: Sendable {
+    var outbox: any OutboxPolicy = NoOutbox()
+    /// Seconds a write waits for another writer's lock.
+    var busyTimeout: Double = 5
+}
+
+/// One database for one test, and the stores opened on it.
+///
+/// `store` is the store under test. ``openAnother(_:)`` opens a second, independent store on the
+/// same database, as a second process would see it.
+final class StoreFixture: Sendable {
+    let kind: StoreKind
+    let database: TemporaryDatabase
+    /// The store under test.
+    let store: any JobStore
+    private let opened: Mutex<[any JobStore]>
+
+    private init(kind: StoreKind, database: TemporaryDatabase, options: StoreOptions) throws {
+        self.kind = kind
+        self.database = database
+        let first = try Self.open(kind, database: database, options: options)
+        self.store = first
+        self.opened = Mutex([first])
+    }
+
+    /// Runs `body` with a fresh database of `kind`, closing its stores and removing it afterwards.
+    static func with<T>(
+        _ kind: StoreKind, _ options: StoreOptions = StoreOptions(), _ body: (StoreFixture) async throws -> T
+    ) async throws -> T {
+        try await TemporaryDatabase.with { database in
+            let fixture = try StoreFixture(kind: kind, database: database, options: options)
+            defer { fixture.closeAll() }
+            return try await body(fixture)
+        }
+    }
+
+    /// A second store on the same database (another process's view of it).
+    func openAnother(_ options: StoreOptions = StoreOptions()) throws -> any JobStore {
+        let store = try Self.open(kind, database: database, options: options)
+        opened.withLock { $0.append(store) }
+        return store
+    }
+
+    private static func open(_ kind: StoreKind, database: TemporaryDatabase, options: StoreOptions) throws -> any JobStore {
+        switch kind {
+        case .sqliteFile:
+            var configuration = SQLiteJobStore.Configuration()
+            configuration.outbox = options.outbox
+            configuration.busyTimeout = options.busyTimeout
+            return try SQLiteJobStore(path: database.path, configuration: configuration)
+        }
+    }
+
+    private func closeAll() {
+        for store in opened.withLock({ $0 }) {
+            if let sqlite = store as? SQLiteJobStore { try? sqlite.close() }
+        }
+    }
+
+    // MARK: Reading behind the store's back
+
+    /// The outbox rows of a run, in `sequence` order, read through a separate connection.
+    func deliveries(runId: RunID) throws -> [DeliveryRow] {
+        switch kind {
+        case .sqliteFile:
+            let queue = try rawQueue(readonly: true)
+            defer { try? queue.close() }
+            return try queue.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT id, run_id, alert_id, event, target, sequence FROM deliveries WHERE run_id = ? ORDER BY sequence",
+                    arguments: [runId.rawValue]
+                ).map { row in
+                    DeliveryRow(
+                        id: row["id"], runId: row["run_id"], alertId: row["alert_id"], event: row["event"], target: row["target"],
+                        sequence: row["sequence"])
+                }
+            }
+        }
+    }
+
+    /// Every outbox row, read through a separate connection.
+    func deliveryCount() throws -> Int {
+        switch kind {
+        case .sqliteFile:
+            let queue = try rawQueue(readonly: true)
+            defer { try? queue.close() }
+            return try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM deliveries") ?? 0 }
+        }
+    }
+
+    /// A run's stored status, read synchronously through a separate connection (usable from
+    /// inside a store transaction, to see what other connections see).
+    func runStatusOutsideTheStore(_ id: RunID) throws -> String? {
+        switch kind {
+        case .sqliteFile:
+            let queue = try rawQueue(readonly: true)
+            defer { try? queue.close() }
+            return try queue.read { db in
+                try String.fetchOne(db, sql: "SELECT status FROM runs WHERE id = ?", arguments: [id.rawValue])
+            }
+        }
+    }
+
+    /// A plain GRDB connection on the SQLite file, outside any store.
+    func rawQueue(readonly: Bool = false) throws -> DatabaseQueue {
+        var configuration = GRDB.Configuration()
+        configuration.readonly = readonly
+        return try DatabaseQueue(path: database.path, configuration: configuration)
+    }
+}
+
+/// An outbox row as the tests look at it.
+struct DeliveryRow: Sendable, Hashable {
+    var id: String
+    var runId: String?
+    var alertId: String?
+    var event: String
+    var target: String
+    var sequence: Int
+}
