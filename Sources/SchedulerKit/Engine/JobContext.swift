@@ -73,6 +73,8 @@ final class RunSink: Sendable {
         var bytes: [UInt8] = []
         var dropped = 0
         var exitCode: Int32?
+        /// Output produced and bounded elsewhere (a command's tail, with its own marker).
+        var verbatim: String??
     }
     private let state = Mutex(State())
     let limit: Int
@@ -91,12 +93,9 @@ final class RunSink: Sendable {
         }
     }
 
-    /// Replaces the output with a tail produced elsewhere (a command's), noting bytes cut before it.
-    func set(output: String, truncatedBytes: Int = 0) {
-        state.withLock { s in
-            s.bytes = Array(output.utf8)
-            s.dropped = truncatedBytes
-        }
+    /// Replaces the output with a tail bounded elsewhere (a command's), kept as it is.
+    func set(verbatimOutput: String?) {
+        state.withLock { $0.verbatim = .some(verbatimOutput) }
     }
 
     func set(exitCode: Int32?) { state.withLock { $0.exitCode = exitCode } }
@@ -106,6 +105,7 @@ final class RunSink: Sendable {
     /// The recorded output (the last `limit` bytes, cut at a character boundary), nil when empty.
     var output: String? {
         state.withLock { s in
+            if let verbatim = s.verbatim { return verbatim }
             var start = max(0, s.bytes.count - limit)
             var dropped = s.dropped + start
             // Do not start inside a UTF-8 sequence.
