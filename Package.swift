@@ -63,7 +63,12 @@ let package = Package(
         ),
         .testTarget(
             name: "schedctlTests",
-            dependencies: ["SchedulerKit"]
+            dependencies: [
+                "SchedulerKit",
+                // built first, so the tests can run the real binary
+                "schedctl",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -306,7 +306,11 @@ public struct SchedulerClient: Sendable {
 
     // MARK: - Validation
 
-    static func validate(_ spec: JobSpec) throws(SchedulerError) {
+    /// Checks a job's options as ``addJob(_:)`` does (all but the name and whether it is taken),
+    /// without touching the store, so a caller can refuse bad input before opening a database.
+    ///
+    /// - throws: `.invalidInput` naming the option.
+    public static func validate(_ spec: JobSpec) throws(SchedulerError) {
         guard spec.maxConsecutiveErrors >= 1 else {
             throw .invalid("max-errors: \(spec.maxConsecutiveErrors): must be at least 1")
         }

@@ -55,7 +55,7 @@ public enum Schedule: Sendable, Hashable {
     /// A short human form: `cron "0 3 * * *" (Europe/Paris)`, `every 15m`, `at 2026-11-23T09:30:00Z`.
     public var summary: String {
         switch self {
-        case .cron(let e, let z): z.identifier == "UTC" ? e.text : "\(e.text) (\(z.identifier))"
+        case .cron(let e, let z): z.scheduleName == "UTC" ? e.text : "\(e.text) (\(z.scheduleName))"
         case .every(let s, _): "every \(DurationText.format(seconds: s))"
         case .at(let d): "at \(ISO8601.string(d))"
         }

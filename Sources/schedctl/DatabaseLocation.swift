@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import SchedulerKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where the database is and how to open it: `--db`, else `$SCHEDCTL_DB`, else the default
+/// `$XDG_DATA_HOME/schedctl/schedctl.sqlite` (XDG_DATA_HOME defaulting to `~/.local/share`).
+struct DatabaseLocation {
+    var path: String
+    /// Only the default location gets its missing directories created (mode 0700); an explicit
+    /// path in a missing directory is a storage error, so a typo never scatters directories.
+    var isDefault: Bool
+
+    static func resolve(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> DatabaseLocation {
+        if let option { return DatabaseLocation(path: option, isDefault: false) }
+        if let env = environment["SCHEDCTL_DB"], !env.isEmpty { return DatabaseLocation(path: env, isDefault: false) }
+        var dataHome = environment["XDG_DATA_HOME"] ?? ""
+        // The XDG spec says a relative value is invalid and must be ignored.
+        if !dataHome.hasPrefix("/") {
+            dataHome = (homeDirectory(environment) as NSString).appendingPathComponent(".local/share")
+        }
+        return DatabaseLocation(path: (dataHome as NSString).appendingPathComponent("schedctl/schedctl.sqlite"), isDefault: true)
+    }
+
+    /// Seconds to wait for a lock held by another process: `$SCHEDCTL_BUSY_TIMEOUT`, default 5.
+    static func busyTimeout(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Double {
+        guard let text = environment["SCHEDCTL_BUSY_TIMEOUT"], !text.isEmpty else { return 5 }
+        guard let seconds = Double(text), seconds >= 0, seconds.isFinite else {
+            throw ValidationError("SCHEDCTL_BUSY_TIMEOUT: \"\(text)\": expected a number of seconds such as 5 or 0.5")
+        }
+        return seconds
+    }
+
+    /// Opens (creating and migrating when needed) the database.
+    func open() throws -> SQLiteJobStore {
+        var configuration = SQLiteJobStore.Configuration()
+        configuration.busyTimeout = try Self.busyTimeout()
+        if isDefault { try createParentDirectories() }
+        return try SQLiteJobStore(path: path, configuration: configuration)
+    }
+
+    private func createParentDirectories() throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        var missing: [String] = []
+        var current = directory
+        while !current.isEmpty, current != "/", !FileManager.default.fileExists(atPath: current) {
+            missing.append(current)
+            current = (current as NSString).deletingLastPathComponent
+        }
+        for dir in missing.reversed() {
+            guard mkdir(dir, 0o700) == 0 || errno == EEXIST else {
+                let reason = String(cString: strerror(errno))
+                throw SchedulerError(.storage, "cannot create directory \(dir) for the database: \(reason)", hint: "pass --db PATH")
+            }
+            chmod(dir, 0o700)  // whatever the umask
+        }
+    }
+
+    private static func homeDirectory(_ environment: [String: String]) -> String {
+        if let home = environment["HOME"], !home.isEmpty { return home }
+        if let pw = getpwuid(getuid()), let dir = pw.pointee.pw_dir { return String(cString: dir) }
+        return NSHomeDirectory()
+    }
+}
+
+extension GlobalOptions {
+    /// The operator API over the selected database, acting as `cli:<user>`.
+    func client() throws -> SchedulerClient {
+        let store = try DatabaseLocation.resolve(option: db).open()
+        return SchedulerClient(store: store, actor: Self.actor())
+    }
+
+    /// `cli:$USER`, or `cli:<uid>` when USER is not set.
+    static func actor(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let user = environment["USER"], !user.isEmpty { return "cli:\(user)" }
+        return "cli:\(getuid())"
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import SchedulerKit
+
+/// The JSON shapes of SPEC §6: snake_case keys, every key present (null when absent),
+/// timestamps ISO-8601 UTC with milliseconds. Keys may be added, never renamed or dropped.
+enum JSONOutput {
+    /// A job: `id, name, status, schedule, command, timeout_seconds, max_consecutive_errors,
+    /// consecutive_errors, overlap, next_run_at, last_run_at, last_run_status, created_at,
+    /// updated_at`, plus `kind, misfire, jitter_seconds, retry, delete_after_run,
+    /// state_webhook_url, env, working_directory`.
+    static func job(_ job: Job) -> JSONValue {
+        let shell = JobText.shellPayload(job)
+        var retry = JSONValue.null
+        if let r = job.retry {
+            retry = .object([
+                "max_attempts": .int(r.maxAttempts), "initial_delay_seconds": .seconds(r.initialDelay),
+                "multiplier": .seconds(r.multiplier), "max_delay_seconds": .seconds(r.maxDelay),
+            ])
+        }
+        return .object([
+            "id": .string(job.id.rawValue),
+            "name": .string(job.name),
+            "status": .string(job.status.rawValue),
+            "schedule": schedule(job.schedule),
+            "command": shell.map { .array($0.command.map(JSONValue.string)) } ?? .null,
+            "timeout_seconds": .seconds(job.timeout),
+            "max_consecutive_errors": .int(job.maxConsecutiveErrors),
+            "consecutive_errors": .int(job.consecutiveErrors),
+            "overlap": .string(job.overlap.rawValue),
+            "next_run_at": .date(job.nextRunAt),
+            "last_run_at": .date(job.lastRunAt),
+            "last_run_status": .string(job.lastRunStatus?.rawValue),
+            "created_at": .date(job.createdAt),
+            "updated_at": .date(job.updatedAt),
+            // additions
+            "kind": .string(job.kind),
+            "misfire": .string(JobText.misfire(job.misfire)),
+            "jitter_seconds": .seconds(job.jitter),
+            "retry": retry,
+            "delete_after_run": .bool(job.deleteAfterRun),
+            "state_webhook_url": .string(job.stateWebhookURL.map(Redaction.url)),
+            // names only: environment values often hold credentials
+            "env": shell?.environment.map { .array($0.keys.sorted().map(JSONValue.string)) } ?? .null,
+            "working_directory": .string(shell?.workingDirectory),
+        ])
+    }
+
+    /// `{"kind":"cron","expression","timezone"}`, `{"kind":"every","seconds","anchor"}` or `{"kind":"at","at"}`.
+    static func schedule(_ schedule: Schedule) -> JSONValue {
+        switch schedule {
+        case .cron(let expression, let zone):
+            .object(["kind": .string("cron"), "expression": .string(expression.text), "timezone": .string(zone.scheduleName)])
+        case .every(let seconds, let anchor):
+            .object(["kind": .string("every"), "seconds": .int(seconds), "anchor": .date(anchor)])
+        case .at(let instant):
+            .object(["kind": .string("at"), "at": .date(instant)])
+        }
+    }
+
+    /// A run: `id, job_id, job_name, status, trigger, attempt, scheduled_for, started_at,
+    /// finished_at, exit_code, error_type, error_code, error_message`, plus `error_category,
+    /// duration_seconds, queued_at, not_before`.
+    static func run(_ run: Run) -> JSONValue {
+        .object([
+            "id": .string(run.id.rawValue),
+            "job_id": .string(run.jobId.rawValue),
+            "job_name": .string(run.jobName),
+            "status": .string(run.status.rawValue),
+            "trigger": .string(run.trigger.rawValue),
+            "attempt": .int(run.attempt),
+            "scheduled_for": .date(run.scheduledFor),
+            "started_at": .date(run.startedAt),
+            "finished_at": .date(run.finishedAt),
+            "exit_code": run.exitCode.map { .int(Int64($0)) } ?? .null,
+            "error_type": .string(run.errorType?.rawValue),
+            "error_code": .string(run.errorCode),
+            "error_message": .string(run.errorMessage),
+            // additions
+            "error_category": .string(run.errorCategory),
+            "duration_seconds": .seconds(run.duration.map { ($0 * 1000).rounded() / 1000 }),
+            "queued_at": .date(run.queuedAt),
+            "not_before": .date(run.notBefore),
+        ])
+    }
+
+    /// An alert: `id, job_id, type, target, on_failure, on_timeout, on_system_error, secret, created_at`;
+    /// the secret is `"***"` when set.
+    static func alert(_ alert: Alert) -> JSONValue {
+        .object([
+            "id": .string(alert.id),
+            "job_id": .string(alert.jobId.rawValue),
+            "type": .string(alert.type.rawValue),
+            "target": .string(alert.type == .webhook ? Redaction.url(alert.target) : alert.target),
+            "on_failure": .bool(alert.onFailure),
+            "on_timeout": .bool(alert.onTimeout),
+            "on_system_error": .bool(alert.onSystemError),
+            "secret": .string(Redaction.secret(alert.secret)),
+            "created_at": .date(alert.createdAt),
+        ])
+    }
+
+    /// An audit entry: `id, at, actor, action, job_id, job_name, details`.
+    static func audit(_ entry: AuditEntry) -> JSONValue {
+        .object([
+            "id": .int(entry.id),
+            "at": .date(entry.at),
+            "actor": .string(entry.actor),
+            "action": .string(entry.action),
+            "job_id": .string(entry.jobId?.rawValue),
+            "job_name": .string(entry.jobName),
+            "details": redactDetails(JSONValue.parseObject(entry.details)),
+        ])
+    }
+
+    static func redactDetails(_ details: JSONValue) -> JSONValue {
+        guard case .object(var members) = details else { return details }
+        if case .string(let target)? = members["target"] { members["target"] = .string(Redaction.url(target)) }
+        if members["secret"] != nil { members["secret"] = .string(Redaction.mask) }
+        return .object(members)
+    }
+
+    /// Prints `value` as the command's one JSON document.
+    static func print(_ value: JSONValue) {
+        Console.out(value.rendered())
+    }
+}
