@@ -31,14 +31,33 @@ public indirect enum JSONValue: Sendable, Hashable, ExpressibleByStringLiteral, 
         return nil
     }
 
-    /// Compact (or pretty) JSON text; object keys in the order given.
-    public func serialized(pretty: Bool = false) -> String {
+    /// An object from a dictionary, its keys sorted (deterministic output).
+    public static func members(_ dictionary: [String: JSONValue]) -> JSONValue {
+        .object(dictionary.keys.sorted().map { ($0, dictionary[$0]!) })
+    }
+
+    /// A number of seconds: whole numbers as integers, others as decimals, nil as null.
+    public static func seconds(_ value: Double?) -> JSONValue {
+        guard let value, value.isFinite else { return .null }
+        if value == value.rounded(), abs(value) < 9e15 { return .int(Int64(value)) }
+        return .double(value)
+    }
+
+    /// The members of an object (nil for other values).
+    public var objectMembers: [(String, JSONValue)]? {
+        if case .object(let m) = self { return m }
+        return nil
+    }
+
+    /// Compact (or pretty, two-space indented) JSON text; object keys in the order given, or
+    /// sorted with `sortedKeys`.
+    public func serialized(pretty: Bool = false, sortedKeys: Bool = false) -> String {
         var out = ""
-        write(into: &out, pretty: pretty, indent: 0)
+        write(into: &out, pretty: pretty, sorted: sortedKeys, indent: 0)
         return out
     }
 
-    private func write(into out: inout String, pretty: Bool, indent: Int) {
+    private func write(into out: inout String, pretty: Bool, sorted: Bool, indent: Int) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
@@ -56,19 +75,20 @@ public indirect enum JSONValue: Sendable, Hashable, ExpressibleByStringLiteral, 
             for (i, item) in items.enumerated() {
                 if i > 0 { out += "," }
                 if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
-                item.write(into: &out, pretty: pretty, indent: indent + 1)
+                item.write(into: &out, pretty: pretty, sorted: sorted, indent: indent + 1)
             }
             if pretty { out += "\n" + String(repeating: "  ", count: indent) }
             out += "]"
-        case .object(let members):
-            if members.isEmpty { out += "{}"; return }
+        case .object(let unordered):
+            if unordered.isEmpty { out += "{}"; return }
+            let members = sorted ? unordered.sorted { $0.0 < $1.0 } : unordered
             out += "{"
             for (i, (k, v)) in members.enumerated() {
                 if i > 0 { out += "," }
                 if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
                 Self.escape(k, into: &out)
                 out += pretty ? ": " : ":"
-                v.write(into: &out, pretty: pretty, indent: indent + 1)
+                v.write(into: &out, pretty: pretty, sorted: sorted, indent: indent + 1)
             }
             if pretty { out += "\n" + String(repeating: "  ", count: indent) }
             out += "}"

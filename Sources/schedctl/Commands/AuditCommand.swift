@@ -34,16 +34,16 @@ struct AuditCommand: AsyncParsableCommand {
 
     /// `key=value` pairs, sorted, values quoted when they hold spaces.
     private func details(_ entry: AuditEntry) -> String {
-        guard case .object(let members) = JSONOutput.redactDetails(JSONValue.parseObject(entry.details)) else { return "" }
-        return members.keys.sorted().map { key -> String in
+        guard let members = JSONOutput.redactDetails(JSONOutput.parseObject(entry.details)).objectMembers else { return "" }
+        return members.sorted { $0.0 < $1.0 }.map { key, member -> String in
             let value: String
-            switch members[key] {
-            case .string(let s)?: value = s
-            case .int(let i)?: value = String(i)
-            case .double(let d)?: value = String(d)
-            case .bool(let b)?: value = String(b)
-            case .null?, nil: value = "null"
-            case let other?: value = other.rendered().trimmingCharacters(in: .whitespacesAndNewlines)
+            switch member {
+            case .string(let s): value = s
+            case .int(let i): value = String(i)
+            case .double(let d): value = String(d)
+            case .bool(let b): value = String(b)
+            case .null: value = "null"
+            default: value = member.serialized(sortedKeys: true)
             }
             let oneLine = value.split(whereSeparator: \.isNewline).joined(separator: " ")
             return "\(key)=" + (oneLine.contains(" ") || oneLine.isEmpty ? "\"\(oneLine)\"" : oneLine)

@@ -20,8 +20,7 @@ struct LogsCommand: AsyncParsableCommand {
     func run() async throws {
         let run = try await global.client().run(runID)
         if global.json {
-            guard case .object(var object) = JSONOutput.run(run) else { return }
-            object["output"] = .string(run.output)
+            let object = (JSONOutput.run(run).objectMembers ?? []) + [("output", .string(run.output))]
             return JSONOutput.print(.object(object))
         }
         if let output = run.output, !output.isEmpty {

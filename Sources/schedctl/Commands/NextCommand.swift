@@ -52,7 +52,7 @@ struct NextCommand: AsyncParsableCommand {
             cursor = next
         }
         if global.json {
-            return JSONOutput.print(.object([
+            return JSONOutput.print(.members([
                 "expression": .string(cron.text),
                 "timezone": .string(zone.scheduleName),
                 "times": .array(times.map { .string(ISO8601.string($0, in: zone)) }),

@@ -25,9 +25,9 @@ struct ShowCommand: AsyncParsableCommand {
         let runs = runs == 0 ? [] : try await client.runs(job: job.id.rawValue, limit: runs)
         let alerts = try await client.alerts(job.id.rawValue)
         if global.json {
-            guard case .object(var object) = JSONOutput.job(job) else { return }
-            object["runs"] = .array(runs.map(JSONOutput.run))
-            object["alerts"] = .array(alerts.map(JSONOutput.alert))
+            let object = (JSONOutput.job(job).objectMembers ?? []) + [
+                ("runs", .array(runs.map(JSONOutput.run))), ("alerts", .array(alerts.map(JSONOutput.alert))),
+            ]
             return JSONOutput.print(.object(object))
         }
         let style = Style.detect(json: false)

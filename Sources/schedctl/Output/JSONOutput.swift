@@ -12,12 +12,12 @@ enum JSONOutput {
         let shell = JobText.shellPayload(job)
         var retry = JSONValue.null
         if let r = job.retry {
-            retry = .object([
+            retry = .members([
                 "max_attempts": .int(r.maxAttempts), "initial_delay_seconds": .seconds(r.initialDelay),
                 "multiplier": .seconds(r.multiplier), "max_delay_seconds": .seconds(r.maxDelay),
             ])
         }
-        return .object([
+        return .members([
             "id": .string(job.id.rawValue),
             "name": .string(job.name),
             "status": .string(job.status.rawValue),
@@ -49,11 +49,11 @@ enum JSONOutput {
     static func schedule(_ schedule: Schedule) -> JSONValue {
         switch schedule {
         case .cron(let expression, let zone):
-            .object(["kind": .string("cron"), "expression": .string(expression.text), "timezone": .string(zone.scheduleName)])
+            .members(["kind": .string("cron"), "expression": .string(expression.text), "timezone": .string(zone.scheduleName)])
         case .every(let seconds, let anchor):
-            .object(["kind": .string("every"), "seconds": .int(seconds), "anchor": .date(anchor)])
+            .members(["kind": .string("every"), "seconds": .int(seconds), "anchor": .date(anchor)])
         case .at(let instant):
-            .object(["kind": .string("at"), "at": .date(instant)])
+            .members(["kind": .string("at"), "at": .date(instant)])
         }
     }
 
@@ -61,7 +61,7 @@ enum JSONOutput {
     /// finished_at, exit_code, error_type, error_code, error_message`, plus `error_category,
     /// duration_seconds, queued_at, not_before`.
     static func run(_ run: Run) -> JSONValue {
-        .object([
+        .members([
             "id": .string(run.id.rawValue),
             "job_id": .string(run.jobId.rawValue),
             "job_name": .string(run.jobName),
@@ -86,7 +86,7 @@ enum JSONOutput {
     /// An alert: `id, job_id, type, target, on_failure, on_timeout, on_system_error, secret, created_at`;
     /// the secret is `"***"` when set.
     static func alert(_ alert: Alert) -> JSONValue {
-        .object([
+        .members([
             "id": .string(alert.id),
             "job_id": .string(alert.jobId.rawValue),
             "type": .string(alert.type.rawValue),
@@ -101,26 +101,35 @@ enum JSONOutput {
 
     /// An audit entry: `id, at, actor, action, job_id, job_name, details`.
     static func audit(_ entry: AuditEntry) -> JSONValue {
-        .object([
+        .members([
             "id": .int(entry.id),
             "at": .date(entry.at),
             "actor": .string(entry.actor),
             "action": .string(entry.action),
             "job_id": .string(entry.jobId?.rawValue),
             "job_name": .string(entry.jobName),
-            "details": redactDetails(JSONValue.parseObject(entry.details)),
+            "details": redactDetails(parseObject(entry.details)),
         ])
     }
 
     static func redactDetails(_ details: JSONValue) -> JSONValue {
-        guard case .object(var members) = details else { return details }
-        if case .string(let target)? = members["target"] { members["target"] = .string(Redaction.url(target)) }
-        if members["secret"] != nil { members["secret"] = .string(Redaction.mask) }
-        return .object(members)
+        guard let members = details.objectMembers else { return details }
+        return .object(members.map { key, value in
+            switch (key, value) {
+            case ("target", .string(let target)): (key, .string(Redaction.url(target)))
+            case ("secret", _): (key, .string(Redaction.mask))
+            default: (key, value)
+            }
+        })
+    }
+
+    /// Parses a JSON object stored as text; an unreadable one becomes `{"raw": text}`.
+    static func parseObject(_ text: String) -> JSONValue {
+        (try? JSONValue.parse(text)) ?? .members(["raw": .string(text)])
     }
 
     /// Prints `value` as the command's one JSON document.
     static func print(_ value: JSONValue) {
-        Console.out(value.rendered())
+        Console.out(value.serialized(pretty: true, sortedKeys: true) + "\n")
     }
 }
