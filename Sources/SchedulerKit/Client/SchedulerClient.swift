@@ -71,7 +71,15 @@ public struct SchedulerClient: Sendable {
     /// Audit entries, newest first; of one job when `job` is given.
     public func audit(job ref: String? = nil, limit: Int? = 100) async throws -> [AuditEntry] {
         var jobId: JobID?
-        if let ref { jobId = try await job(ref).id }
+        if let ref {
+            do {
+                jobId = try await job(ref).id
+            } catch let e as SchedulerError where e.code == .notFound {
+                // A deleted job's audit trail stays: accept its id as written in the log.
+                jobId = JobID(ref)
+                if try await store.auditEntries(AuditQuery(jobId: jobId, limit: 1)).isEmpty { throw e }
+            }
+        }
         return try await store.auditEntries(AuditQuery(jobId: jobId, limit: limit))
     }
 

@@ -84,7 +84,7 @@ enum RowDecoding {
         switch job.schedule {
         case .cron(let e, let z):
             cron = e.text
-            zone = z.identifier
+            zone = z.scheduleName
         case .every(let s, let a):
             interval = s
             anchor = ms(a)
