@@ -128,6 +128,8 @@ public actor Scheduler: Service {
                     store: outbox, clock: clock, transports: transports, configuration: configuration.dispatcher, logger: logger)
                 dispatcher.logger[metadataKey: "component"] = "dispatcher"
                 dispatcher.onRecorded = { hub.emit(.deliveryAttempted($0, $1)) }
+                dispatcher.owner = owner
+                dispatcher.isOwnerGone = { WorkerIdentity.isGone(owner: $0, from: me) }
                 let deliveryWake = self.deliveryWake
                 let dispatchTask = Task { await dispatcher.loop(wake: deliveryWake, onError: { hub.emit(.storeError($0)) }) }
                 group.addTask {

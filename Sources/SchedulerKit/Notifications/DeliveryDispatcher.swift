@@ -41,6 +41,10 @@ public struct DeliveryDispatcher: Sendable {
     public let transports: [DeliveryChannel: any NotificationTransport]
     public var configuration: Configuration
     public var logger: Logger
+    /// The lease holder name written on taken deliveries (`host/pid/instance` in a scheduler).
+    var owner = "dispatcher/\(ULID.generate())"
+    /// Says whether another lease holder is certainly dead, so its deliveries are taken at once.
+    var isOwnerGone: @Sendable (String) -> Bool = { _ in false }
     /// Random factor in 0...1 for backoff jitter; injected so tests are deterministic.
     var random: @Sendable () -> Double = { Double.random(in: 0...1) }
     /// Told every attempt once its record is written (events, metrics).
@@ -61,7 +65,10 @@ public struct DeliveryDispatcher: Sendable {
     @discardableResult
     public func runOnce() async throws -> Summary {
         let now = clock.now()
-        let batch = try await store.claimDueDeliveries(now: now, limit: configuration.batchSize, lease: configuration.lease)
+        let released = try await store.releaseDeliveries(now: now, isOwnerGone: isOwnerGone)
+        if released > 0 { logger.notice("re-queued \(released) delivery(ies) taken by a dispatcher that is gone") }
+        let batch = try await store.claimDueDeliveries(
+            now: now, limit: configuration.batchSize, lease: configuration.lease, owner: owner)
         guard !batch.isEmpty else { return Summary() }
         let results = await withTaskGroup(of: (Delivery, DeliveryAttemptResult).self) { group in
             for d in batch {

@@ -4,9 +4,14 @@ import Foundation
 public protocol DeliveryStore: Sendable {
     /// Takes up to `limit` pending deliveries whose time has come, in order (a delivery waits
     /// while an earlier one of the same run to the same target is pending), and hides them from
-    /// other dispatchers for `lease` seconds. A dispatcher that dies mid-send leaves them to be
-    /// taken again after the lease: at-least-once.
-    func claimDueDeliveries(now: Date, limit: Int, lease: Double) async throws -> [Delivery]
+    /// other dispatchers for `lease` seconds under `owner`. A dispatcher that dies mid-send
+    /// leaves them to be taken again after the lease, or at once by ``releaseDeliveries``:
+    /// at-least-once.
+    func claimDueDeliveries(now: Date, limit: Int, lease: Double, owner: String) async throws -> [Delivery]
+    /// Makes pending deliveries taken by owners that `isOwnerGone` says are dead due again now.
+    ///
+    /// - returns: how many were released.
+    func releaseDeliveries(now: Date, isOwnerGone: @escaping @Sendable (String) -> Bool) async throws -> Int
     /// Records one delivery attempt's result.
     func recordDeliveryAttempt(_ attempt: DeliveryAttemptRecord) async throws
     /// Deliveries, newest first.

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 extension SQLiteJobStore: DeliveryStore {
-    public func claimDueDeliveries(now: Date, limit: Int, lease: Double) async throws -> [Delivery] {
+    public func claimDueDeliveries(now: Date, limit: Int, lease: Double, owner: String) async throws -> [Delivery] {
         // Cheap read first: an idle dispatcher takes no write lock.
         let any = try await read { db in
             try Bool.fetchOne(
@@ -26,8 +26,8 @@ extension SQLiteJobStore: DeliveryStore {
             return try rows.map { row in
                 var d = RowDecoding.delivery(row)
                 try db.execute(
-                    sql: "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE id = ?",
-                    arguments: [hiddenUntil, ms(now), d.id])
+                    sql: "UPDATE deliveries SET next_attempt_at = ?, lease_owner = ?, updated_at = ? WHERE id = ?",
+                    arguments: [hiddenUntil, owner, ms(now), d.id])
                 d.nextAttemptAt = date(ms: hiddenUntil)
                 return d
             }
@@ -39,13 +39,31 @@ extension SQLiteJobStore: DeliveryStore {
             try db.execute(
                 sql: """
                     UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, last_status_code = ?,
-                        updated_at = ?, delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END
+                        lease_owner = NULL, updated_at = ?, delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END
                     WHERE id = ?
                     """,
                 arguments: [
                     a.status.rawValue, a.attempts, msOpt(a.nextAttemptAt), a.error, a.statusCode, ms(a.at), a.status.rawValue,
                     ms(a.at), a.deliveryId,
                 ])
+        }
+    }
+
+    public func releaseDeliveries(now: Date, isOwnerGone: @escaping @Sendable (String) -> Bool) async throws -> Int {
+        let owners = try await read { db in
+            try String.fetchAll(
+                db, sql: "SELECT DISTINCT lease_owner FROM deliveries WHERE status = 'pending' AND lease_owner IS NOT NULL")
+        }
+        let gone = owners.filter(isOwnerGone)
+        guard !gone.isEmpty else { return 0 }
+        return try await write(notify: false) { db in
+            try db.execute(
+                sql: """
+                    UPDATE deliveries SET next_attempt_at = ?, lease_owner = NULL, updated_at = ?
+                    WHERE status = 'pending' AND lease_owner IN (\(Self.placeholders(gone.count)))
+                    """,
+                arguments: [ms(now), ms(now)] + StatementArguments(gone))
+            return db.changesCount
         }
     }
 

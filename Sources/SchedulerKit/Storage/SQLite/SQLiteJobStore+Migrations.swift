@@ -121,11 +121,39 @@ extension SQLiteJobStore {
                     created_at INTEGER NOT NULL,
                     updated_at INTEGER NOT NULL,
                     delivered_at INTEGER,
-                    sequence INTEGER NOT NULL DEFAULT 0
+                    sequence INTEGER NOT NULL DEFAULT 0,
+                    lease_owner TEXT
                 );
                 CREATE INDEX deliveries_pending ON deliveries (next_attempt_at) WHERE status = 'pending';
                 CREATE INDEX deliveries_status ON deliveries (status, id);
                 CREATE INDEX deliveries_run ON deliveries (run_id, sequence);
+
+                -- Live schedulers: each running scheduler keeps its row's last_tick_at fresh and
+                -- deletes it on clean shutdown.
+                CREATE TABLE scheduler_instances (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    host TEXT NOT NULL,
+                    pid INTEGER NOT NULL,
+                    version TEXT NOT NULL,
+                    started_at INTEGER NOT NULL,
+                    last_tick_at INTEGER NOT NULL
+                );
+
+                -- Named blobs attached to runs: small ones inline, larger ones in files beside
+                -- the database (file_path relative to the database's directory).
+                CREATE TABLE run_artifacts (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                    job_id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    content_type TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    data BLOB,
+                    file_path TEXT,
+                    created_at INTEGER NOT NULL,
+                    UNIQUE (run_id, name)
+                );
                 """)
         }
         return migrator

@@ -50,6 +50,16 @@ public final class SQLiteJobStore: JobStore {
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
         }
         do {
+            if state == .new {
+                // Incremental vacuum can only be chosen before the first page is written, and
+                // opening a pool writes one: set it on the empty file first.
+                let queue = try DatabaseQueue(path: path)
+                try queue.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+                    try db.execute(sql: "PRAGMA journal_mode = WAL")
+                }
+                try queue.close()
+            }
             pool = try DatabasePool(path: path, configuration: config)
         } catch {
             throw Self.mapError(error, path: path)

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SchedulerKit
+import ServiceLifecycle
+
+/// `schedctl daemon [--concurrency N] [--for DUR] [--smtp URL] [--smtp-from ADDR]`
+struct DaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Run the scheduler in the foreground until SIGINT/SIGTERM (or for DUR), then shut down gracefully.",
+        discussion: """
+            Runs due jobs of the database with the built-in shell handler, reaps runs left by dead \
+            workers, delivers alerts, and notices changes made by other schedctl processes within a \
+            second. On SIGINT or SIGTERM (or after --for) it stops claiming, lets running runs finish \
+            within --grace, cancels the rest (system_error/shutdown) and exits 0.
+
+            SMTP settings for email alerts: --smtp / $SCHEDCTL_SMTP_URL, of the form \
+            smtp://user:pass@host:port?security=none|starttls|tls, and --smtp-from / $SCHEDCTL_SMTP_FROM. \
+            Logs go to stderr; $SCHEDCTL_LOG_LEVEL sets their level (default info).
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Runs performed at the same time at most.")
+    var concurrency: Int = 10
+
+    @Option(name: .customLong("for"), help: ArgumentHelp("Stop after this long (90s, 15m, 1h30m).", valueName: "duration"))
+    var duration: String?
+
+    @Option(help: ArgumentHelp("Time running runs get to finish at shutdown (default 30s).", valueName: "duration"))
+    var grace: String?
+
+    @Option(help: ArgumentHelp("SMTP server for email alerts (default $SCHEDCTL_SMTP_URL).", valueName: "url"))
+    var smtp: String?
+
+    @Option(name: .customLong("smtp-from"), help: ArgumentHelp("Sender address of alert emails (default $SCHEDCTL_SMTP_FROM).", valueName: "address"))
+    var smtpFrom: String?
+
+    func validate() throws {
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let stopAfter = try duration.map { Double(try parseDuration($0, field: "for")) }
+        let shutdownGrace = try grace.map { Double(try parseDuration($0, field: "grace", allowZero: true)) } ?? 30
+        var smtpConfiguration: SMTPConfiguration?
+        if let url = smtp ?? environment["SCHEDCTL_SMTP_URL"], !url.isEmpty {
+            do {
+                smtpConfiguration = try SMTPConfiguration.parse(url: url, from: smtpFrom ?? environment["SCHEDCTL_SMTP_FROM"])
+            } catch {
+                throw SchedulerError(.invalidInput, "smtp: \(error)")
+            }
+        }
+        let level = environment["SCHEDCTL_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "schedctl")
+
+        let store = try DatabaseLocation.resolve(option: global.db).open()
+        var configuration = Scheduler.Configuration()
+        configuration.concurrency = concurrency
+        configuration.shutdownGrace = shutdownGrace
+        configuration.smtp = smtpConfiguration
+        configuration.logger = logger
+        let scheduler = Scheduler(store: store, configuration: configuration)
+        logger.info(
+            "schedctl daemon on \(store.path)",
+            metadata: ["smtp": "\(smtpConfiguration.map { String(describing: $0) } ?? "none")"])
+
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let timer = stopAfter.map { seconds in
+            Task {
+                try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                logger.info("--for \(DurationText.format(seconds: Int64(seconds))) elapsed: shutting down")
+                await group.triggerGracefulShutdown()
+            }
+        }
+        try await group.run()
+        timer?.cancel()
+        try? store.close()
+    }
+}

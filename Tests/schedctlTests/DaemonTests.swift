@@ -1,0 +1,156 @@
+import Foundation
+import SchedulerKit
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `schedctl daemon` as a real process: lifecycle, kill -9 and restart, two daemons on one file.
+@Suite("schedctl daemon")
+struct DaemonTests {
+    /// A daemon running in the background; stopped (SIGTERM) or killed (SIGKILL) by the test.
+    final class Daemon: @unchecked Sendable {
+        let process = Process()
+        let log: String
+
+        init(_ sandbox: Sandbox, _ extra: [String] = [], name: String = "daemon") throws {
+            log = sandbox.path("\(name).log")
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
+            process.executableURL = URL(fileURLWithPath: try Sandbox.binary())
+            process.arguments = ["daemon", "--db", sandbox.db, "--grace", "2s"] + extra
+            process.standardOutput = FileHandle(forWritingAtPath: log)
+            process.standardError = FileHandle(forWritingAtPath: log)
+            try process.run()
+        }
+
+        var pid: Int32 { process.processIdentifier }
+
+        func kill9() {
+            kill(pid, SIGKILL)
+            process.waitUntilExit()
+        }
+
+        /// SIGTERM, then waits (bounded) for a clean exit; returns the exit status.
+        func stop(timeout: Double = 30) async throws -> Int32 {
+            kill(pid, SIGTERM)
+            try await waitUntil(timeout: timeout, "daemon \(pid) exits") { !self.process.isRunning }
+            return process.terminationStatus
+        }
+
+        var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+    }
+
+    /// Polls `condition` until it holds, failing after `timeout` real seconds. Cross-process
+    /// tests have no event stream: the database and the process table are the events.
+    static func waitUntil(timeout: Double = 20, _ what: String, _ condition: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while try await !condition() {
+            guard Date() < deadline else {
+                Issue.record("timed out after \(timeout)s waiting until \(what)")
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    func runs(_ sandbox: Sandbox, job: String? = nil) async throws -> [Run] {
+        let store = try sandbox.store()
+        defer { try? store.close() }
+        var jobId: JobID?
+        if let job { jobId = try await store.job(named: job)?.id }
+        return try await store.runs(RunQuery(jobId: jobId, limit: nil))
+    }
+
+    @Test("a failing job is retired after --max-errors; resume refuses it, resume --force revives it; --timeout produces timed_out; nothing is left running")
+    func lifecycle() async throws {
+        let s = try Sandbox()
+        try await s.sk("add", "bad", "--every", "1s", "--max-errors", "2", "--", "sh", "-c", "echo broken >&2; exit 3")
+        try await s.sk("add", "slow", "--every", "1s", "--timeout", "1s", "--", "sleep", "30")
+        try await s.sk("add", "ok", "--cron", "* * * * * *", "--", "echo", "fine")
+        let daemon = try await s.sk("daemon", "--for", "5s", "--grace", "2s")
+        #expect(daemon.status == 0, "\(daemon)")
+
+        let bad = try await s.sk("--json", "show", "bad").jsonObject()
+        #expect(bad["status"] as? String == "failed")
+        #expect(bad["consecutive_errors"] as? Int == 2)
+        #expect(bad["next_run_at"] is NSNull)
+        let badRuns = try await runs(s, job: "bad")
+        #expect(badRuns.count == 2)
+        #expect(badRuns.allSatisfy { $0.status == .failed && $0.exitCode == 3 && $0.errorCode == "exit_nonzero" && $0.output == "broken\n" })
+
+        let refused = try await s.sk("resume", "bad")
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("--force"))
+        let forced = try await s.sk("--json", "resume", "bad", "--force").jsonObject()
+        #expect(forced["status"] as? String == "active")
+        #expect(forced["consecutive_errors"] as? Int == 0)
+
+        let slowRuns = try await runs(s, job: "slow")
+        #expect(slowRuns.contains { $0.status == .timedOut && $0.errorCode == "timeout" })
+        #expect(try await runs(s, job: "ok").contains { $0.status == .succeeded && $0.output == "fine\n" })
+        let all = try await runs(s)
+        #expect(!all.contains { $0.status == .running }, "nothing is left running after a clean exit")
+        let audit = try await s.sk("--json", "audit", "bad").jsonArray().map { $0["action"] as? String }
+        #expect(audit.contains("job.auto_fail"))
+        #expect(audit.contains("job.resume:force"))
+    }
+
+    @Test("kill -9 mid-run, then restart: the in-flight run is system_error/lost, no slot runs twice, the job keeps its schedule")
+    func killNineAndRestart() async throws {
+        let s = try Sandbox()
+        let marker = s.path("started")
+        try await s.sk("add", "long", "--every", "1s", "--", "sh", "-c", "echo $$ >> \(marker); sleep 60")
+        try await s.sk("add", "tick", "--cron", "* * * * * *", "--", "true")
+        let first = try Daemon(s, name: "first")
+        try await Self.waitUntil("a run of long is running") {
+            try await runs(s, job: "long").contains { $0.status == .running }
+        }
+        first.kill9()
+        let inFlight = try #require(try await runs(s, job: "long").first { $0.status == .running })
+        // The command was started by the dead daemon; it is orphaned, not our business, but do not leak it.
+        defer {
+            for line in ((try? String(contentsOfFile: marker, encoding: .utf8)) ?? "").split(separator: "\n") {
+                if let pid = Int32(line) { kill(pid, SIGKILL) }
+            }
+        }
+
+        let second = try Daemon(s, name: "second")
+        try await Self.waitUntil("the dead daemon's run is reaped") {
+            try await runs(s, job: "long").first { $0.id == inFlight.id }?.status == .systemError
+        }
+        let lost = try #require(try await runs(s, job: "long").first { $0.id == inFlight.id })
+        #expect(lost.errorCode == "lost")
+        #expect(lost.errorType == ErrorType.system)
+        // The job keeps its schedule: a later slot runs under the new daemon.
+        try await Self.waitUntil("a later slot of long runs") {
+            try await runs(s, job: "long").contains { $0.status == .running && $0.scheduledFor > lost.scheduledFor }
+        }
+        #expect(try await second.stop() == 0, "\(second.output)")
+
+        let all = try await runs(s)
+        let slots = all.filter { $0.trigger != .manual }.map { "\($0.jobId)|\($0.scheduledFor.timeIntervalSince1970)|\($0.attempt)" }
+        #expect(Set(slots).count == slots.count, "no slot ran twice")
+        #expect(!all.contains { $0.status == .running })
+        let job = try await s.sk("--json", "show", "long").jsonObject()
+        #expect(job["status"] as? String == "active")
+        #expect(job["consecutive_errors"] as? Int == 0, "a lost run does not punish the job")
+    }
+
+    @Test("two daemons on one database file never run the same slot twice")
+    func twoDaemons() async throws {
+        let s = try Sandbox()
+        for i in 0..<4 {
+            try await s.sk("add", "j\(i)", "--cron", "* * * * * *", "--", "true")
+        }
+        let a = try Daemon(s, ["--concurrency", "4"], name: "a")
+        let b = try Daemon(s, ["--concurrency", "4"], name: "b")
+        try await Self.waitUntil(timeout: 30, "24 runs are recorded") { try await runs(s).count >= 24 }
+        #expect(try await a.stop() == 0, "\(a.output)")
+        #expect(try await b.stop() == 0, "\(b.output)")
+        let all = try await runs(s)
+        let slots = all.map { "\($0.jobId)|\($0.scheduledFor.timeIntervalSince1970)|\($0.attempt)" }
+        #expect(Set(slots).count == slots.count, "no (job, slot) ran twice")
+        #expect(!all.contains { $0.status == .running })
+        #expect(all.allSatisfy { $0.status == .succeeded || $0.status == .skipped }, "\(all.map(\.status))")
+    }
+}
