@@ -49,10 +49,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Real peers for tests (an HTTP receiver, an aiosmtpd SMTP server): shared by both test
+        // targets, part of no product.
+        .target(
+            name: "SchedulerKitTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "SchedulerKitTests",
             dependencies: [
                 "SchedulerKit",
+                "SchedulerKitTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -69,6 +81,7 @@ let package = Package(
                 "SchedulerKit",
                 // built first, so the tests can run the real binary
                 "schedctl",
+                "SchedulerKitTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -74,8 +74,10 @@ struct DaemonTests {
         #expect(bad["status"] as? String == "failed")
         #expect(bad["consecutive_errors"] as? Int == 2)
         #expect(bad["next_run_at"] is NSNull)
-        let badRuns = try await runs(s, job: "bad")
-        #expect(badRuns.count == 2)
+        // Under load a slot may come while the previous run is still queued: it is recorded as
+        // skipped (overlap), which is correct and not what this test is about.
+        let badRuns = try await runs(s, job: "bad").filter { $0.status != .skipped }
+        #expect(badRuns.count == 2, "\(badRuns.map(\.status))")
         #expect(badRuns.allSatisfy { $0.status == .failed && $0.exitCode == 3 && $0.errorCode == "exit_nonzero" && $0.output == "broken\n" })
 
         let refused = try await s.sk("resume", "bad")

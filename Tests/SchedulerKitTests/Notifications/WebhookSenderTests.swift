@@ -1,4 +1,5 @@
 import Foundation
+import SchedulerKitTestSupport
 import Testing
 
 @testable import SchedulerKit

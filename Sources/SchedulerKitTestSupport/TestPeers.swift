@@ -2,26 +2,25 @@ import Foundation
 import NIOConcurrencyHelpers
 
 /// Paths and processes shared by tests that use real peers (Python, openssl).
-enum TestPeers {
-    /// The package root, found from this file's path (…/Tests/SchedulerKitTests/Support/TestPeers.swift).
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()  // Support
-        .deletingLastPathComponent()  // SchedulerKitTests
-        .deletingLastPathComponent()  // Tests
+package enum TestPeers {
+    /// The package root, found from this file's path (…/Sources/SchedulerKitTestSupport/TestPeers.swift).
+    package static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // SchedulerKitTestSupport
+        .deletingLastPathComponent()  // Sources
         .deletingLastPathComponent()
 
     /// `<package root>/.venv/bin/python`, made by `Scripts/setup-test-peers.sh`.
-    static var python: URL { packageRoot.appendingPathComponent(".venv/bin/python") }
+    package static var python: URL { packageRoot.appendingPathComponent(".venv/bin/python") }
 
     /// `<package root>/Tests/Peers`.
-    static var peersDirectory: URL { packageRoot.appendingPathComponent("Tests/Peers") }
+    package static var peersDirectory: URL { packageRoot.appendingPathComponent("Tests/Peers") }
 
-    struct MissingPeer: Error, CustomStringConvertible {
-        var description: String
+    package struct MissingPeer: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// Throws (so the test fails, never skips) when the Python venv has not been set up.
-    static func requirePython() throws -> URL {
+    package static func requirePython() throws -> URL {
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw MissingPeer(
                 description: "no Python venv at \(python.path): run Scripts/setup-test-peers.sh first "
@@ -31,19 +30,19 @@ enum TestPeers {
     }
 
     /// A fresh temporary directory, removed by the caller.
-    static func makeTemporaryDirectory(_ prefix: String) throws -> URL {
+    package static func makeTemporaryDirectory(_ prefix: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory
             .appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))", isDirectory: true)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
 
-    struct CommandFailed: Error, CustomStringConvertible {
-        var description: String
+    package struct CommandFailed: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// Runs a short command to completion (bounded by `timeout`), failing on a non-zero exit.
-    static func run(_ executable: String, _ arguments: [String], in directory: URL, timeout: Duration = .seconds(30))
+    package static func run(_ executable: String, _ arguments: [String], in directory: URL, timeout: Duration = .seconds(30))
         async throws
     {
         let process = Process()
@@ -63,7 +62,7 @@ enum TestPeers {
 }
 
 /// Observes a process's exit without blocking a thread. Create it before `process.run()`.
-final class PeerProcessExitWatcher: Sendable {
+package final class PeerProcessExitWatcher: Sendable {
     private enum State {
         case running([UInt64: CheckedContinuation<Int32?, Never>])
         case exited(Int32)
@@ -72,7 +71,7 @@ final class PeerProcessExitWatcher: Sendable {
     private let state = NIOLockedValueBox(State.running([:]))
     private let nextID = NIOLockedValueBox<UInt64>(0)
 
-    init(_ process: Process) {
+    package init(_ process: Process) {
         process.terminationHandler = { [state] process in
             let status = process.terminationStatus
             let waiters = state.withLockedValue { state -> [CheckedContinuation<Int32?, Never>] in
@@ -85,7 +84,7 @@ final class PeerProcessExitWatcher: Sendable {
     }
 
     /// The exit status, or nil if the process is still running after `timeout`.
-    func wait(timeout: Duration) async -> Int32? {
+    package func wait(timeout: Duration) async -> Int32? {
         await withTaskGroup(of: Int32?.self) { group in
             let id = nextID.withLockedValue { value -> UInt64 in
                 value += 1
@@ -128,13 +127,13 @@ final class PeerProcessExitWatcher: Sendable {
 }
 
 /// Runs a process to completion with a deadline.
-enum PeerProcess {
-    struct TimedOut: Error, CustomStringConvertible {
-        var description: String
+package enum PeerProcess {
+    package struct TimedOut: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// Starts `process` and returns its exit status; terminates it if `timeout` passes first.
-    static func run(_ process: Process, timeout: Duration) async throws -> Int32 {
+    package static func run(_ process: Process, timeout: Duration) async throws -> Int32 {
         let watcher = PeerProcessExitWatcher(process)
         try process.run()
         if let status = await watcher.wait(timeout: timeout) { return status }

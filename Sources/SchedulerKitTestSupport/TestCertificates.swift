@@ -4,24 +4,24 @@ import Foundation
 ///
 /// Generated at test time (once per test process) so no private key is committed and nothing
 /// expires in the repository. Trusting `caFile` gives full verification, hostname included.
-struct TestCertificates: Sendable {
+package struct TestCertificates: Sendable {
     /// The CA certificate (PEM) — the trust root a client is given.
-    var caFile: URL
+    package var caFile: URL
     /// The server certificate (PEM), signed by the CA, SAN `DNS:localhost, IP:127.0.0.1`.
-    var certificateFile: URL
+    package var certificateFile: URL
     /// The server's private key (PEM).
-    var keyFile: URL
+    package var keyFile: URL
 
     /// The shared set, created on first use.
-    static func shared() async throws -> TestCertificates {
+    package static func shared() async throws -> TestCertificates {
         try await Cache.instance.get()
     }
 
     private actor Cache {
-        static let instance = Cache()
+        package static let instance = Cache()
         private var task: Task<TestCertificates, any Error>?
 
-        func get() async throws -> TestCertificates {
+        package func get() async throws -> TestCertificates {
             if let task { return try await task.value }
             let task = Task { try await TestCertificates.generate() }
             self.task = task

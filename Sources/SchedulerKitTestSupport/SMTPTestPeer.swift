@@ -12,25 +12,25 @@ import NIOConcurrencyHelpers
 /// let received = try peer.messages()
 /// await peer.stop()
 /// ```
-final class SMTPTestPeer: Sendable {
+package final class SMTPTestPeer: Sendable {
     /// How to run the server.
-    struct Options: Sendable {
-        enum TLSMode: String, Sendable { case implicit, starttls }
-        var tls: TLSMode?
-        var user: String?
-        var password: String?
+    package struct Options: Sendable {
+        package enum TLSMode: String, Sendable { case implicit, starttls }
+        package var tls: TLSMode?
+        package var user: String?
+        package var password: String?
         /// AUTH mechanisms to hide (e.g. `["PLAIN"]` to force LOGIN).
-        var excludeAuth: [String] = []
+        package var excludeAuth: [String] = []
         /// Recipients answered with 550.
-        var rejectRecipients: [String] = []
+        package var rejectRecipients: [String] = []
         /// Recipients answered with 450.
-        var tempfailRecipients: [String] = []
+        package var tempfailRecipients: [String] = []
         /// Answer EHLO with 502, as a pre-ESMTP server would.
-        var heloOnly = false
+        package var heloOnly = false
         /// The server exits on its own after this long, whatever happens to the test.
-        var maxLifetime: Duration = .seconds(120)
+        package var maxLifetime: Duration = .seconds(120)
 
-        init(
+        package init(
             tls: TLSMode? = nil, user: String? = nil, password: String? = nil, excludeAuth: [String] = [],
             rejectRecipients: [String] = [], tempfailRecipients: [String] = [], heloOnly: Bool = false,
             maxLifetime: Duration = .seconds(120)
@@ -47,29 +47,29 @@ final class SMTPTestPeer: Sendable {
     }
 
     /// One message as the server received and parsed it.
-    struct ReceivedMessage: Sendable, Decodable {
-        var mail_from: String
-        var mail_options: [String]
-        var rcpt_tos: [String]
-        var auth_user: String?
-        var tls: Bool
-        var headers: [String: String]
-        var subject: String?
-        var body: String?
-        var raw: String
-        var max_raw_line_length: Int
+    package struct ReceivedMessage: Sendable, Decodable {
+        package var mail_from: String
+        package var mail_options: [String]
+        package var rcpt_tos: [String]
+        package var auth_user: String?
+        package var tls: Bool
+        package var headers: [String: String]
+        package var subject: String?
+        package var body: String?
+        package var raw: String
+        package var max_raw_line_length: Int
 
         /// The decoded body with CRLF turned into LF.
-        var text: String { (body ?? "").replacingOccurrences(of: "\r\n", with: "\n") }
+        package var text: String { (body ?? "").replacingOccurrences(of: "\r\n", with: "\n") }
     }
 
-    struct StartFailed: Error, CustomStringConvertible {
-        var description: String
+    package struct StartFailed: Error, CustomStringConvertible {
+        package var description: String
     }
 
-    let port: Int
-    let options: Options
-    let certificates: TestCertificates?
+    package let port: Int
+    package let options: Options
+    package let certificates: TestCertificates?
     private let process: Process
     private let exit: PeerProcessExitWatcher
     private let stdin: Pipe
@@ -92,7 +92,7 @@ final class SMTPTestPeer: Sendable {
     ///
     /// - throws: ``TestPeers/MissingPeer`` when the venv is missing (run
     ///   `Scripts/setup-test-peers.sh`), ``StartFailed`` when the server does not come up.
-    static func start(options: Options = Options(), startTimeout: Duration = .seconds(20)) async throws
+    package static func start(options: Options = Options(), startTimeout: Duration = .seconds(20)) async throws
         -> SMTPTestPeer
     {
         let python = try TestPeers.requirePython()
@@ -141,7 +141,7 @@ final class SMTPTestPeer: Sendable {
     }
 
     /// The messages received so far, in order.
-    func messages() throws -> [ReceivedMessage] {
+    package func messages() throws -> [ReceivedMessage] {
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasPrefix("message-") && $0.hasSuffix(".json") }
             .sorted { messageNumber($0) < messageNumber($1) }
@@ -152,7 +152,7 @@ final class SMTPTestPeer: Sendable {
     }
 
     /// Stops the server: closing stdin makes it exit; SIGTERM as a backstop. Idempotent.
-    func stop() async {
+    package func stop() async {
         try? stdin.fileHandleForWriting.close()
         if await exit.wait(timeout: .seconds(5)) == nil {
             process.terminate()  // a stuck server is terminated
@@ -169,24 +169,24 @@ final class SMTPTestPeer: Sendable {
 /// Reads the peer's `PORT <n>` line from its stdout without blocking a thread.
 private final class PortLineReader: Sendable {
     private struct State {
-        var buffer = Data()
-        var result: Result<Int, any Error>?
-        var waiter: CheckedContinuation<Int, any Error>?
+        package var buffer = Data()
+        package var result: Result<Int, any Error>?
+        package var waiter: CheckedContinuation<Int, any Error>?
     }
 
-    struct Closed: Error, CustomStringConvertible {
-        var output: String
-        var description: String { "stdout closed before the port line (output: \(output))" }
+    package struct Closed: Error, CustomStringConvertible {
+        package var output: String
+        package var description: String { "stdout closed before the port line (output: \(output))" }
     }
 
-    struct TimedOut: Error, CustomStringConvertible {
-        var description: String { "no port line in time" }
+    package struct TimedOut: Error, CustomStringConvertible {
+        package var description: String { "no port line in time" }
     }
 
     private let handle: FileHandle
     private let state = NIOLockedValueBox(State())
 
-    init(handle: FileHandle) {
+    package init(handle: FileHandle) {
         self.handle = handle
         handle.readabilityHandler = { [state] handle in
             let chunk = handle.availableData
@@ -214,7 +214,7 @@ private final class PortLineReader: Sendable {
         }
     }
 
-    func port(timeout: Duration) async throws -> Int {
+    package func port(timeout: Duration) async throws -> Int {
         try await withThrowingTaskGroup(of: Int?.self) { group in
             group.addTask {
                 try await withCheckedThrowingContinuation { continuation in

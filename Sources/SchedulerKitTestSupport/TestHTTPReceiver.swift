@@ -15,9 +15,9 @@ import NIOPosix
 /// let result = await sender.post(url: receiver.url("/hook"), headers: [], body: body)
 /// let request = try await receiver.request(1, timeout: .seconds(5))
 /// ```
-final class TestHTTPReceiver: Sendable {
+package final class TestHTTPReceiver: Sendable {
     /// What the receiver does with one request.
-    enum Action: Sendable, Hashable {
+    package enum Action: Sendable, Hashable {
         /// Answers with this status, extra headers and body.
         case respond(status: Int, headers: [String: String] = [:], body: String = "")
         /// Answers after waiting `delay` (measured on the server's event loop, not a test sleep).
@@ -32,48 +32,48 @@ final class TestHTTPReceiver: Sendable {
         case trickle(status: Int, interval: Duration)
 
         /// Shorthand for `.respond(status:)`.
-        static func status(_ code: Int) -> Action { .respond(status: code) }
+        package static func status(_ code: Int) -> Action { .respond(status: code) }
     }
 
     /// One request as received.
-    struct RecordedRequest: Sendable {
-        var method: String
+    package struct RecordedRequest: Sendable {
+        package var method: String
         /// The request target (path and query).
-        var path: String
+        package var path: String
         /// Header fields in order, names as sent.
-        var headers: [(String, String)]
-        var body: [UInt8]
+        package var headers: [(String, String)]
+        package var body: [UInt8]
         /// Arrival order, 1-based.
-        var index: Int
+        package var index: Int
 
         /// The first value of a header, case-insensitively.
-        func header(_ name: String) -> String? {
+        package func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
 
-        var bodyString: String { String(decoding: body, as: UTF8.self) }
+        package var bodyString: String { String(decoding: body, as: UTF8.self) }
     }
 
-    struct WaitTimedOut: Error, CustomStringConvertible {
-        var index: Int
-        var received: Int
-        var description: String { "timed out waiting for request #\(index); received \(received)" }
+    package struct WaitTimedOut: Error, CustomStringConvertible {
+        package var index: Int
+        package var received: Int
+        package var description: String { "timed out waiting for request #\(index); received \(received)" }
     }
 
     fileprivate struct State {
-        var script: [Action]
-        var defaultAction: Action
-        var requests: [RecordedRequest] = []
-        var waiters: [UInt64: (index: Int, continuation: CheckedContinuation<RecordedRequest, any Error>)] = [:]
-        var nextWaiterID: UInt64 = 0
-        var children: [ObjectIdentifier: any Channel] = [:]
-        var isShutDown = false
+        package var script: [Action]
+        package var defaultAction: Action
+        package var requests: [RecordedRequest] = []
+        package var waiters: [UInt64: (index: Int, continuation: CheckedContinuation<RecordedRequest, any Error>)] = [:]
+        package var nextWaiterID: UInt64 = 0
+        package var children: [ObjectIdentifier: any Channel] = [:]
+        package var isShutDown = false
     }
 
     /// The port the server listens on.
-    let port: Int
+    package let port: Int
     /// `http://127.0.0.1:<port>`.
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    package var baseURL: String { "http://127.0.0.1:\(port)" }
 
     private let serverChannel: any Channel
     private let state: NIOLockedValueBox<State>
@@ -89,7 +89,7 @@ final class TestHTTPReceiver: Sendable {
     /// - parameters:
     ///   - script: actions for the first requests, in arrival order.
     ///   - defaultAction: the action once the script is used up (200 by default).
-    static func start(
+    package static func start(
         script: [Action] = [], defaultAction: Action = .respond(status: 200),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> TestHTTPReceiver {
@@ -113,20 +113,20 @@ final class TestHTTPReceiver: Sendable {
     }
 
     /// `baseURL` + `path`.
-    func url(_ path: String = "/") -> String { baseURL + path }
+    package func url(_ path: String = "/") -> String { baseURL + path }
 
     /// Appends actions to the script.
-    func enqueue(_ actions: Action...) {
+    package func enqueue(_ actions: Action...) {
         state.withLockedValue { $0.script.append(contentsOf: actions) }
     }
 
     /// Every request received so far, in order.
-    var requests: [RecordedRequest] { state.withLockedValue { $0.requests } }
+    package var requests: [RecordedRequest] { state.withLockedValue { $0.requests } }
 
     /// Waits for the `index`-th request (1-based) to be fully received.
     ///
     /// - throws: ``WaitTimedOut`` after `timeout`, or `CancellationError`.
-    func request(_ index: Int, timeout: Duration = .seconds(5)) async throws -> RecordedRequest {
+    package func request(_ index: Int, timeout: Duration = .seconds(5)) async throws -> RecordedRequest {
         try await withThrowingTaskGroup(of: RecordedRequest?.self) { group in
             group.addTask { try await self.waitUnbounded(index) }
             group.addTask {
@@ -140,7 +140,7 @@ final class TestHTTPReceiver: Sendable {
     }
 
     /// Closes the listener and every open connection (hanging ones included). Idempotent.
-    func shutdown() async {
+    package func shutdown() async {
         let (children, waiters) = state.withLockedValue { state in
             state.isShutDown = true
             let children = Array(state.children.values)
@@ -181,18 +181,18 @@ final class TestHTTPReceiver: Sendable {
 
     /// Shared between the handlers of all connections; every access holds the lock.
     fileprivate struct Recorder: Sendable {
-        let state: NIOLockedValueBox<State>
+        package let state: NIOLockedValueBox<State>
 
-        func connectionOpened(_ channel: any Channel) {
+        package func connectionOpened(_ channel: any Channel) {
             state.withLockedValue { $0.children[ObjectIdentifier(channel)] = channel }
         }
 
-        func connectionClosed(_ channel: any Channel) {
+        package func connectionClosed(_ channel: any Channel) {
             _ = state.withLockedValue { $0.children.removeValue(forKey: ObjectIdentifier(channel)) }
         }
 
         /// Records a complete request and returns the action for it.
-        func record(method: String, path: String, headers: [(String, String)], body: [UInt8]) -> Action {
+        package func record(method: String, path: String, headers: [(String, String)], body: [UInt8]) -> Action {
             let (action, ready) = state.withLockedValue { state in
                 let request = RecordedRequest(
                     method: method, path: path, headers: headers, body: body, index: state.requests.count + 1)
@@ -215,8 +215,8 @@ final class TestHTTPReceiver: Sendable {
 
 /// Handles one connection: collects each request, records it, performs the scripted action.
 private final class ReceiverHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    package typealias InboundIn = HTTPServerRequestPart
+    package typealias OutboundOut = HTTPServerResponsePart
 
     /// Bounds the trickle so a forgotten connection cannot run forever.
     private static let maximumTrickleBytes = 100_000
@@ -227,23 +227,23 @@ private final class ReceiverHandler: ChannelInboundHandler {
     private var isActive = false
     private var isHanging = false
 
-    init(recorder: TestHTTPReceiver.Recorder) {
+    package init(recorder: TestHTTPReceiver.Recorder) {
         self.recorder = recorder
     }
 
-    func channelActive(context: ChannelHandlerContext) {
+    package func channelActive(context: ChannelHandlerContext) {
         isActive = true
         recorder.connectionOpened(context.channel)
         context.fireChannelActive()
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    package func channelInactive(context: ChannelHandlerContext) {
         isActive = false
         recorder.connectionClosed(context.channel)
         context.fireChannelInactive()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
