@@ -28,7 +28,7 @@ struct Schedctl: AsyncParsableCommand {
         subcommands: [
             AddCommand.self, ListCommand.self, ShowCommand.self, PauseCommand.self, ResumeCommand.self,
             RunNowCommand.self, RmCommand.self, RunsCommand.self, LogsCommand.self, NextCommand.self,
-            AuditCommand.self, AlertsCommand.self, DaemonCommand.self, DemoCommand.self,
+            AuditCommand.self, AlertsCommand.self, DeliveriesCommand.self, DaemonCommand.self, DemoCommand.self,
         ]
     )
 

@@ -343,3 +343,15 @@ public struct SchedulerClient: Sendable {
         }
     }
 }
+
+extension SchedulerClient {
+    /// Notifications in the outbox, newest first, with their delivery records.
+    ///
+    /// - throws: `.refused` when the store keeps no outbox.
+    public func deliveries(status: DeliveryStatus? = nil, limit: Int? = 100) async throws -> [Delivery] {
+        guard let outbox = store as? any DeliveryStore else {
+            throw SchedulerError(.refused, "this store keeps no notification outbox")
+        }
+        return try await outbox.deliveries(DeliveryQuery(status: status, limit: limit))
+    }
+}

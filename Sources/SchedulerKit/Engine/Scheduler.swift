@@ -34,6 +34,10 @@ public actor Scheduler: Service {
     nonisolated let wake = ChangeSignal()
     /// Wakes the dispatcher: a transition wrote notifications.
     nonisolated let deliveryWake = ChangeSignal()
+    /// Tells the dispatcher to finish its attempts in flight, make a last pass and stop.
+    nonisolated let dispatcherStop = FirstOf<Bool>()
+    /// Settled by the dispatcher's task when it has stopped.
+    nonisolated let dispatcherStopped = FirstOf<Bool>()
     private nonisolated let handlers = Mutex<[String: JobHandler]>([:])
     private nonisolated let stopRequested = Mutex(false)
     private let recorder: CompletionRecorder
@@ -131,13 +135,17 @@ public actor Scheduler: Service {
                 dispatcher.owner = owner
                 dispatcher.isOwnerGone = { WorkerIdentity.isGone(owner: $0, from: me) }
                 let deliveryWake = self.deliveryWake
-                let dispatchTask = Task { await dispatcher.loop(wake: deliveryWake, onError: { hub.emit(.storeError($0)) }) }
+                let dispatcherStop = self.dispatcherStop
+                let dispatchTask = Task {
+                    await dispatcher.loop(wake: deliveryWake, stop: dispatcherStop, onError: { hub.emit(.storeError($0)) })
+                }
                 group.addTask {
                     await withTaskCancellationHandler {
                         await dispatchTask.value
                     } onCancel: {
                         dispatchTask.cancel()
                     }
+                    self.dispatcherStopped.settle(true)
                     for t in transports.values { await t.shutdown() }
                 }
             }
@@ -146,6 +154,7 @@ public actor Scheduler: Service {
                 group.addTask { await self.execute(claimed, stop: stop) }
             }
             await self.drain()
+            await self.stopDispatcher()
             group.cancelAll()
         }
         configuration.logger.info("scheduler stopped", metadata: ["owner": "\(owner)"])
@@ -268,6 +277,22 @@ public actor Scheduler: Service {
         }
         if running.isEmpty && isStopping { drained.settle(true) }
         wake.notify()
+    }
+
+    /// Lets the dispatcher finish its attempts in flight and make a last pass, within the
+    /// shutdown grace period (real time: transports are bounded by their own timeouts).
+    private func stopDispatcher() async {
+        guard store is any DeliveryStore else { return }
+        dispatcherStop.settle(true)
+        deliveryWake.notify()
+        let stopped = dispatcherStopped
+        let grace = configuration.shutdownGrace
+        let timer = Task {
+            try? await Task.sleep(for: .milliseconds(Int64(max(1, grace) * 1000)))
+            stopped.settle(false)
+        }
+        _ = await stopped.wait()
+        timer.cancel()
     }
 
     /// Waits for running runs up to the grace period, then stops the rest and waits for them to be recorded.

@@ -132,11 +132,13 @@ public struct DeliveryDispatcher: Sendable {
         }
     }
 
-    /// Delivers until cancelled: after each pass, sleeps until the next delivery is due, the
-    /// poll interval passes, or `wake` is signalled.
-    func loop(wake: ChangeSignal, onError: @Sendable (SchedulerError) -> Void) async {
+    /// Delivers until `stop` is settled: after each pass, sleeps until the next delivery is due,
+    /// the poll interval passes, or `wake` is signalled. When stopped it lets the attempts in
+    /// flight finish and makes one last pass, so notifications of runs that ended just before a
+    /// shutdown go out; the caller bounds how long it waits for that.
+    func loop(wake: ChangeSignal, stop: FirstOf<Bool>, onError: @Sendable (SchedulerError) -> Void) async {
         var backoff = 0.5
-        while !Task.isCancelled {
+        while stop.value == nil && !Task.isCancelled {
             let seen = wake.generation
             var deadline = clock.now().addingTimeInterval(configuration.pollInterval)
             do {
@@ -149,7 +151,6 @@ public struct DeliveryDispatcher: Sendable {
                 deadline = clock.now().addingTimeInterval(backoff)
                 backoff = min(30, backoff * 2)
             }
-            if Task.isCancelled { return }
             let done = FirstOf<Bool>()
             let a = Task {
                 await wake.wait(after: seen)
@@ -160,9 +161,17 @@ public struct DeliveryDispatcher: Sendable {
                 try? await clock.sleep(until: deadline)
                 done.settle(true)
             }
+            let c = Task {
+                _ = await stop.wait()
+                done.settle(true)
+            }
             _ = await done.wait()
             a.cancel()
             b.cancel()
+            c.cancel()
+        }
+        if !Task.isCancelled {
+            do { try await runOnce() } catch { onError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)")) }
         }
     }
 }

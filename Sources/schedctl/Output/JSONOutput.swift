@@ -99,6 +99,31 @@ enum JSONOutput {
         ])
     }
 
+    /// A delivery of the outbox: `id, run_id, job_id, job_name, alert_id, channel, event, target,
+    /// secret (*** when set), status, attempts, next_attempt_at, last_error, last_status_code,
+    /// created_at, updated_at, delivered_at`.
+    static func delivery(_ d: Delivery) -> JSONValue {
+        .members([
+            "id": .string(d.id),
+            "run_id": .string(d.runId?.rawValue),
+            "job_id": .string(d.jobId?.rawValue),
+            "job_name": .string(d.jobName),
+            "alert_id": .string(d.alertId),
+            "channel": .string(d.channel.rawValue),
+            "event": .string(d.event),
+            "target": .string(d.channel == .webhook ? Redaction.url(d.target) : d.target),
+            "secret": .string(Redaction.secret(d.secret)),
+            "status": .string(d.status.rawValue),
+            "attempts": .int(d.attempts),
+            "next_attempt_at": .date(d.status == .pending ? d.nextAttemptAt : nil),
+            "last_error": .string(d.lastError),
+            "last_status_code": .int(d.lastStatusCode),
+            "created_at": .date(d.createdAt),
+            "updated_at": .date(d.updatedAt),
+            "delivered_at": .date(d.deliveredAt),
+        ])
+    }
+
     /// An audit entry: `id, at, actor, action, job_id, job_name, details`.
     static func audit(_ entry: AuditEntry) -> JSONValue {
         .members([
