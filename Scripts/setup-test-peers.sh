@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates <package root>/.venv with the test peers' Python dependencies.
 #
+# The mail tests start a real SMTP server; the cron differential test compares with cronsim.
 # The mail tests start a real SMTP server (Tests/Peers/smtp_server.py, built on aiosmtpd)
 # with <package root>/.venv/bin/python; they fail with a pointer to this script when the venv
 # is missing. Idempotent: re-running only re-checks the pinned versions.
@@ -10,6 +11,7 @@
 set -euo pipefail
 
 AIOSMTPD_VERSION="1.4.6"
+CRONSIM_VERSION="2.8"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python="${PYTHON:-python3}"
@@ -25,8 +27,8 @@ if [ ! -x "$venv/bin/python" ]; then
     "$python" -m venv "$venv"
 fi
 
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION"
-"$venv/bin/python" -c "import aiosmtpd; print('setup-test-peers: aiosmtpd', aiosmtpd.__version__, 'ready in $venv')"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION" "cronsim==$CRONSIM_VERSION"
+"$venv/bin/python" -c "import aiosmtpd; import cronsim; print('setup-test-peers: aiosmtpd', aiosmtpd.__version__, '+ cronsim ready in $venv')"
 
 # openssl makes the throwaway TLS certificates the mail tests use.
 if ! command -v openssl >/dev/null 2>&1; then
