@@ -23,8 +23,8 @@ package enum TestPeers {
     package static func requirePython() throws -> URL {
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw MissingPeer(
-                description: "no Python venv at \(python.path): run Scripts/setup-test-peers.sh first "
-                    + "(it creates .venv and installs aiosmtpd)")
+                description: "no Python venv at \(python.path): run Scripts/bootstrap.sh (or Scripts/setup-test-peers.sh) first "
+                    + "(it creates .venv and installs aiosmtpd and cronsim)")
         }
         return python
     }

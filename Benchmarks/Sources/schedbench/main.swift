@@ -23,6 +23,9 @@ LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
 
 do {
     switch name {
+    case "cron":
+        let result = runCronBenchmark(iterations: options.int("iterations", 2_000_000), cold: options.int("cold", 200_000))
+        emit(result.jsonFields + [("checksum", .double(result.checksum))])
     case "add": try await AddBenchmark.run(options)
     case "list": try await ListBenchmark.run(options)
     case "dispatch": try await DispatchBenchmark.run(options)

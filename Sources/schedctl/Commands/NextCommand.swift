@@ -52,10 +52,11 @@ struct NextCommand: AsyncParsableCommand {
             cursor = next
         }
         if global.json {
-            return JSONOutput.print(.members([
-                "expression": .string(cron.text),
-                "timezone": .string(zone.scheduleName),
-                "times": .array(times.map { .string(ISO8601.string($0, in: zone)) }),
+            // The order of SPEC §6: expression, timezone, times.
+            return JSONOutput.print(.object([
+                ("expression", .string(cron.text)),
+                ("timezone", .string(zone.scheduleName)),
+                ("times", .array(times.map { .string(ISO8601.string($0, in: zone)) })),
             ]))
         }
         let now = Date()

@@ -155,6 +155,7 @@ enum JSONOutput {
 
     /// Prints `value` as the command's one JSON document.
     static func print(_ value: JSONValue) {
-        Console.out(value.serialized(pretty: true, sortedKeys: true) + "\n")
+        // Objects come out in the order they were built: `.members` sorts, SPEC-ordered ones keep theirs.
+        Console.out(value.serialized(pretty: true) + "\n")
     }
 }
