@@ -11,22 +11,14 @@ struct CronDifferentialTests {
     @Test("schedctl next agrees with cronsim on randomized cases across many zones and DST transitions", arguments: [20260308, 7])
     func agreesWithCronsim(seed: Int) async throws {
         let python = try TestPeers.requirePython()
-        let process = Process()
-        process.executableURL = python
-        process.arguments = [TestPeers.peersDirectory.appendingPathComponent("cron_differential.py").path, "--seed", String(seed)]
-            + (seed == 7 ? ["--quick"] : [])
-        var environment = ProcessInfo.processInfo.environment
-        environment["CRON_BIN"] = try Sandbox.binary()
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        let summary = text.split(separator: "\n").last.map(String.init) ?? ""
-        #expect(process.terminationStatus == 0, "cron differential failed:\n\(text.suffix(4000))")
+        let script = TestPeers.peersDirectory.appendingPathComponent("cron_differential.py").path
+        let sandbox = try Sandbox()
+        let result = try await sandbox.run(
+            [script, "--seed", String(seed)] + (seed == 7 ? ["--quick"] : []), env: ["CRON_BIN": try Sandbox.binary()],
+            timeout: 900, executable: python.path)
+        let text = result.stdout + result.stderr
+        let summary = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(result.status == 0, "cron differential failed:\n\(text.suffix(4000))")
         #expect(summary.contains("\"disagreements\": 0"), "\(summary)")
     }
 }

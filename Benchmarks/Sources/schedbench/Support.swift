@@ -49,7 +49,7 @@ func round3(_ x: Double) -> JSONValue { .double((x * 1000).rounded() / 1000) }
 /// Process CPU time (user + system) in seconds.
 func cpuSeconds() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
         + Double(usage.ru_stime.tv_usec) / 1e6
 }
@@ -66,3 +66,9 @@ func addJobs(_ client: SchedulerClient, count: Int, schedule: (Int) -> Schedule,
 }
 
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+/// Prints the benchmark's one JSON line: `{"bench": <name>, ...fields}`.
+func emit(_ fields: [(String, JSONValue)]) {
+    let name = CommandLine.arguments.dropFirst().first ?? "?"
+    print(JSONValue.object([("bench", .string(name))] + fields).serialized())
+}

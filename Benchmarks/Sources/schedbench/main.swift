@@ -15,10 +15,6 @@ guard let name = arguments.first else {
 }
 let options = Options(Array(arguments.dropFirst()))
 
-func emit(_ fields: [(String, JSONValue)]) {
-    print(JSONValue.object([("bench", .string(name))] + fields).serialized())
-}
-
 LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
 
 do {
@@ -33,6 +29,7 @@ do {
     case "idle": try await IdleBenchmark.run(options)
     case "memory": try await MemoryBenchmark.run(options)
     case "memory-child": try await MemoryBenchmark.child(options)
+    case "store-probe": try await StoreProbe.run(options)
     default:
         emit([("error", "not implemented")])
         exit(2)

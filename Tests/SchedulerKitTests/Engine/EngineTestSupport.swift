@@ -52,7 +52,7 @@ final class EventLog: Sendable {
     /// Waits until `count` events match `predicate`; fails the test after `timeout` real seconds.
     @discardableResult
     func wait(
-        count: Int = 1, timeout: Double = 20, sourceLocation: SourceLocation = #_sourceLocation,
+        count: Int = 1, timeout: Double = 60, sourceLocation: SourceLocation = #_sourceLocation,
         _ predicate: @escaping (SchedulerEvent) -> Bool
     ) async throws -> [SchedulerEvent] {
         let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
@@ -77,7 +77,7 @@ final class EventLog: Sendable {
     /// Waits for `count` finished runs matching `predicate` and returns their runs.
     @discardableResult
     func finished(
-        count: Int = 1, timeout: Double = 20, sourceLocation: SourceLocation = #_sourceLocation,
+        count: Int = 1, timeout: Double = 60, sourceLocation: SourceLocation = #_sourceLocation,
         where predicate: @escaping (Run) -> Bool = { _ in true }
     ) async throws -> [Run] {
         try await wait(count: count, timeout: timeout, sourceLocation: sourceLocation) {
@@ -85,7 +85,7 @@ final class EventLog: Sendable {
         }.compactMap { if case .runFinished(let r) = $0 { return r.run } else { return nil } }
     }
 
-    func started(count: Int = 1, timeout: Double = 20, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [Run] {
+    func started(count: Int = 1, timeout: Double = 60, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [Run] {
         try await wait(count: count, timeout: timeout, sourceLocation: sourceLocation) {
             if case .runStarted = $0 { return true } else { return false }
         }.compactMap { if case .runStarted(let r) = $0 { return r } else { return nil } }

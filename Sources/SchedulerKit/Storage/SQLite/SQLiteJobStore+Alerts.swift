@@ -8,7 +8,7 @@ extension SQLiteJobStore {
                 throw SchedulerError.notFound("no job with id \(alert.jobId)")
             }
             try db.execute(
-                sql: """
+                cached: """
                     INSERT INTO run_alerts (id, job_id, alert_type, target, on_failure, on_timeout, on_system_error, secret, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
@@ -26,26 +26,26 @@ extension SQLiteJobStore {
 
     public func alert(id: String) async throws -> Alert? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM run_alerts WHERE id = ?", arguments: [id]).map(RowDecoding.alert)
+            try Row.fetchOne(cached: db, sql: "SELECT * FROM run_alerts WHERE id = ?", arguments: [id]).map(RowDecoding.alert)
         }
     }
 
     @discardableResult
     public func deleteAlert(id: String, audit: AuditRecord) async throws -> Alert {
         try await write { db in
-            guard let alert = try Row.fetchOne(db, sql: "SELECT * FROM run_alerts WHERE id = ?", arguments: [id]).map(RowDecoding.alert)
+            guard let alert = try Row.fetchOne(cached: db, sql: "SELECT * FROM run_alerts WHERE id = ?", arguments: [id]).map(RowDecoding.alert)
             else {
                 throw SchedulerError.notFound("no alert with id \(id)")
             }
-            try db.execute(sql: "DELETE FROM run_alerts WHERE id = ?", arguments: [id])
-            let jobName = try String.fetchOne(db, sql: "SELECT name FROM jobs WHERE id = ?", arguments: [alert.jobId.rawValue])
+            try db.execute(cached: "DELETE FROM run_alerts WHERE id = ?", arguments: [id])
+            let jobName = try String.fetchOne(cached: db, sql: "SELECT name FROM jobs WHERE id = ?", arguments: [alert.jobId.rawValue])
             try Self.insertAudit(db, audit, jobId: alert.jobId, jobName: jobName)
             return alert
         }
     }
 
     static func fetchAlerts(_ db: Database, jobId: JobID) throws -> [Alert] {
-        try Row.fetchAll(db, sql: "SELECT * FROM run_alerts WHERE job_id = ? ORDER BY created_at, id", arguments: [jobId.rawValue])
+        try Row.fetchAll(cached: db, sql: "SELECT * FROM run_alerts WHERE job_id = ? ORDER BY created_at, id", arguments: [jobId.rawValue])
             .map(RowDecoding.alert)
     }
 
@@ -64,7 +64,7 @@ extension SQLiteJobStore {
                 sql += " LIMIT ?"
                 args.append(limit)
             }
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(RowDecoding.audit)
+            return try Row.fetchAll(cached: db, sql: sql, arguments: StatementArguments(args)).map(RowDecoding.audit)
         }
     }
 }

@@ -10,7 +10,7 @@ extension SQLiteJobStore {
         return try await write(notify: false) { db in
             var result = ClaimResult()
             let due = try Row.fetchAll(
-                db,
+                cached: db,
                 sql: """
                     SELECT \(RowDecoding.jobColumns) FROM jobs
                     WHERE next_run_at <= ? AND status = 'active' ORDER BY next_run_at LIMIT ?
@@ -53,7 +53,7 @@ extension SQLiteJobStore {
         job.nextRunAt = plan.next
         if let (slot, trigger) = runSlot {
             let open = try Row.fetchAll(
-                db, sql: "SELECT \(RowDecoding.runColumns) FROM runs WHERE job_id = ? AND status IN ('queued', 'running')",
+                cached: db, sql: "SELECT \(RowDecoding.runColumns) FROM runs WHERE job_id = ? AND status IN ('queued', 'running')",
                 arguments: [job.id.rawValue]
             ).map(RowDecoding.run)
             var run = Run(
@@ -82,7 +82,7 @@ extension SQLiteJobStore {
                             try recordTransition(db, job: job, run: other, previous: previous, at: p.now)
                             result.created.append(other)
                         } else {
-                            try db.execute(sql: "UPDATE runs SET cancel_requested = 1 WHERE id = ?", arguments: [other.id.rawValue])
+                            try db.execute(cached: "UPDATE runs SET cancel_requested = 1 WHERE id = ?", arguments: [other.id.rawValue])
                             result.cancelRequested.append(other.id)
                         }
                     }
@@ -96,19 +96,19 @@ extension SQLiteJobStore {
             // The single slot was skipped by the misfire policy: the job's life is over.
             try finishOneShot(db, job: &job, at: p.now)
             if job.deleteAfterRun {
-                try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [job.id.rawValue])
+                try db.execute(cached: "DELETE FROM jobs WHERE id = ?", arguments: [job.id.rawValue])
                 return
             }
         }
         try db.execute(
-            sql: "UPDATE jobs SET next_run_at = ?, status = ? WHERE id = ?",
+            cached: "UPDATE jobs SET next_run_at = ?, status = ? WHERE id = ?",
             arguments: [msOpt(job.nextRunAt), job.status.rawValue, job.id.rawValue])
     }
 
     /// Starts queued runs whose time has come, leasing them to the caller.
     private func startQueuedRuns(_ db: Database, params p: ClaimParams, into result: inout ClaimResult) throws {
         let rows = try Row.fetchAll(
-            db,
+            cached: db,
             sql: """
                 SELECT \(RowDecoding.runColumns) FROM runs
                 WHERE status = 'queued' AND not_before <= ? ORDER BY not_before, id LIMIT ?
@@ -131,7 +131,7 @@ extension SQLiteJobStore {
             run.leaseOwner = p.owner
             run.leaseExpiresAt = lease
             try db.execute(
-                sql: """
+                cached: """
                     UPDATE runs SET status = 'running', started_at = ?, heartbeat_at = ?, lease_owner = ?, lease_expires_at = ?
                     WHERE id = ?
                     """,
@@ -210,11 +210,11 @@ extension SQLiteJobStore {
 
         result.deliveries = try recordTransition(db, job: job, run: run, previous: previous, at: now)
         if result.deleted {
-            try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [job.id.rawValue])
+            try db.execute(cached: "DELETE FROM jobs WHERE id = ?", arguments: [job.id.rawValue])
             result.job = nil
         } else {
             try db.execute(
-                sql: """
+                cached: """
                     UPDATE jobs SET consecutive_errors = ?, last_run_at = ?, last_run_status = ?, status = ?, next_run_at = ?
                     WHERE id = ?
                     """,
@@ -242,13 +242,13 @@ extension SQLiteJobStore {
             let ids = p.runIds.map(\.rawValue)
             let lease = ms(p.now.addingTimeInterval(p.leaseDuration))
             try db.execute(
-                sql: """
+                cached: """
                     UPDATE runs SET heartbeat_at = ?, lease_expires_at = ?
                     WHERE status = 'running' AND lease_owner = ? AND id IN (\(Self.placeholders(ids.count)))
                     """,
                 arguments: [ms(p.now), lease, p.owner] + StatementArguments(ids))
             let rows = try Row.fetchAll(
-                db,
+                cached: db,
                 sql: """
                     SELECT id, cancel_requested FROM runs
                     WHERE status = 'running' AND lease_owner = ? AND id IN (\(Self.placeholders(ids.count)))
@@ -271,14 +271,14 @@ extension SQLiteJobStore {
         // Cheap read first: most calls find nothing to do and take no write lock.
         let candidates = try await read { db -> Bool in
             let expired = try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM runs WHERE status = 'running' AND lease_expires_at < ? LIMIT 1", arguments: [ms(now)]) ?? false
+                cached: db, sql: "SELECT 1 FROM runs WHERE status = 'running' AND lease_expires_at < ? LIMIT 1", arguments: [ms(now)]) ?? false
             if expired { return true }
-            let owners = try String.fetchAll(db, sql: "SELECT DISTINCT lease_owner FROM runs WHERE status = 'running'")
+            let owners = try String.fetchAll(cached: db, sql: "SELECT DISTINCT lease_owner FROM runs WHERE status = 'running'")
             return owners.contains(where: isOwnerGone)
         }
         guard candidates else { return [] }
         return try await write(notify: false) { db in
-            let owners = try String.fetchAll(db, sql: "SELECT DISTINCT lease_owner FROM runs WHERE status = 'running'")
+            let owners = try String.fetchAll(cached: db, sql: "SELECT DISTINCT lease_owner FROM runs WHERE status = 'running'")
             let gone = owners.filter(isOwnerGone)
             var sql = "SELECT \(RowDecoding.runColumns) FROM runs WHERE status = 'running' AND (lease_expires_at < ?"
             var args: StatementArguments = [ms(now)]
@@ -287,7 +287,7 @@ extension SQLiteJobStore {
                 args += StatementArguments(gone)
             }
             sql += ")"
-            let lost = try Row.fetchAll(db, sql: sql, arguments: args).map(RowDecoding.run)
+            let lost = try Row.fetchAll(cached: db, sql: sql, arguments: args).map(RowDecoding.run)
             return try lost.map { run in
                 let why: String
                 if let owner = run.leaseOwner, gone.contains(owner) {
@@ -302,8 +302,8 @@ extension SQLiteJobStore {
 
     public func nextWakeTime() async throws -> Date? {
         try await read { db in
-            let job = try Int64.fetchOne(db, sql: "SELECT MIN(next_run_at) FROM jobs WHERE next_run_at IS NOT NULL")
-            let queued = try Int64.fetchOne(db, sql: "SELECT MIN(not_before) FROM runs WHERE status = 'queued'")
+            let job = try Int64.fetchOne(cached: db, sql: "SELECT MIN(next_run_at) FROM jobs WHERE next_run_at IS NOT NULL")
+            let queued = try Int64.fetchOne(cached: db, sql: "SELECT MIN(not_before) FROM runs WHERE status = 'queued'")
             switch (job, queued) {
             case (nil, nil): return nil
             case (let a?, nil): return date(ms: a)
@@ -318,7 +318,7 @@ extension SQLiteJobStore {
             // data_version on the writer connection changes only when another connection commits:
             // other processes, since every write of this process goes through this connection.
             return try await pool.writeWithoutTransaction { db in
-                try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0
+                try Int64.fetchOne(cached: db, sql: "PRAGMA data_version") ?? 0
             }
         } catch {
             throw Self.mapError(error, path: path)

@@ -6,12 +6,12 @@ extension SQLiteJobStore: DeliveryStore {
         // Cheap read first: an idle dispatcher takes no write lock.
         let any = try await read { db in
             try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1", arguments: [ms(now)]) ?? false
+                cached: db, sql: "SELECT 1 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1", arguments: [ms(now)]) ?? false
         }
         guard any else { return [] }
         return try await write(notify: false) { db in
             let rows = try Row.fetchAll(
-                db,
+                cached: db,
                 sql: """
                     SELECT d.* FROM deliveries d
                     WHERE d.status = 'pending' AND d.next_attempt_at <= ?
@@ -26,7 +26,7 @@ extension SQLiteJobStore: DeliveryStore {
             return try rows.map { row in
                 var d = RowDecoding.delivery(row)
                 try db.execute(
-                    sql: "UPDATE deliveries SET next_attempt_at = ?, lease_owner = ?, updated_at = ? WHERE id = ?",
+                    cached: "UPDATE deliveries SET next_attempt_at = ?, lease_owner = ?, updated_at = ? WHERE id = ?",
                     arguments: [hiddenUntil, owner, ms(now), d.id])
                 d.nextAttemptAt = date(ms: hiddenUntil)
                 return d
@@ -37,7 +37,7 @@ extension SQLiteJobStore: DeliveryStore {
     public func recordDeliveryAttempt(_ a: DeliveryAttemptRecord) async throws {
         try await write(notify: false) { db in
             try db.execute(
-                sql: """
+                cached: """
                     UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, last_status_code = ?,
                         lease_owner = NULL, updated_at = ?, delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END
                     WHERE id = ?
@@ -52,13 +52,13 @@ extension SQLiteJobStore: DeliveryStore {
     public func releaseDeliveries(now: Date, isOwnerGone: @escaping @Sendable (String) -> Bool) async throws -> Int {
         let owners = try await read { db in
             try String.fetchAll(
-                db, sql: "SELECT DISTINCT lease_owner FROM deliveries WHERE status = 'pending' AND lease_owner IS NOT NULL")
+                cached: db, sql: "SELECT DISTINCT lease_owner FROM deliveries WHERE status = 'pending' AND lease_owner IS NOT NULL")
         }
         let gone = owners.filter(isOwnerGone)
         guard !gone.isEmpty else { return 0 }
         return try await write(notify: false) { db in
             try db.execute(
-                sql: """
+                cached: """
                     UPDATE deliveries SET next_attempt_at = ?, lease_owner = NULL, updated_at = ?
                     WHERE status = 'pending' AND lease_owner IN (\(Self.placeholders(gone.count)))
                     """,
@@ -86,13 +86,13 @@ extension SQLiteJobStore: DeliveryStore {
                 sql += " LIMIT ?"
                 args.append(limit)
             }
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(RowDecoding.delivery)
+            return try Row.fetchAll(cached: db, sql: sql, arguments: StatementArguments(args)).map(RowDecoding.delivery)
         }
     }
 
     public func nextDeliveryTime() async throws -> Date? {
         try await read { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'").map { date(ms: $0) }
+            try Int64.fetchOne(cached: db, sql: "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'").map { date(ms: $0) }
         }
     }
 }

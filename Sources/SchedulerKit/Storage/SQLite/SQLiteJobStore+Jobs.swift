@@ -4,7 +4,7 @@ import GRDB
 extension SQLiteJobStore {
     public func insertJob(_ job: Job, audit: AuditRecord) async throws {
         try await write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM jobs WHERE name = ?", arguments: [job.name]) == true {
+            if try Bool.fetchOne(cached: db, sql: "SELECT 1 FROM jobs WHERE name = ?", arguments: [job.name]) == true {
                 throw SchedulerError(.alreadyExists, "a job named \"\(job.name)\" already exists", hint: "pick another name or remove it first")
             }
             try Self.insertJob(db, job)
@@ -18,7 +18,7 @@ extension SQLiteJobStore {
 
     public func job(named name: String) async throws -> Job? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT \(RowDecoding.jobColumns) FROM jobs WHERE name = ?", arguments: [name])
+            try Row.fetchOne(cached: db, sql: "SELECT \(RowDecoding.jobColumns) FROM jobs WHERE name = ?", arguments: [name])
                 .map(RowDecoding.job)
         }
     }
@@ -36,7 +36,7 @@ extension SQLiteJobStore {
                 sql += " LIMIT ?"
                 args.append(limit)
             }
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(RowDecoding.job)
+            return try Row.fetchAll(cached: db, sql: sql, arguments: StatementArguments(args)).map(RowDecoding.job)
         }
     }
 
@@ -50,7 +50,7 @@ extension SQLiteJobStore {
             let audit = try change(&job)
             guard job.id == before.id else { throw SchedulerError(.invalidInput, "a job's id cannot change") }
             if job.name != before.name,
-                try Bool.fetchOne(db, sql: "SELECT 1 FROM jobs WHERE name = ?", arguments: [job.name]) == true
+                try Bool.fetchOne(cached: db, sql: "SELECT 1 FROM jobs WHERE name = ?", arguments: [job.name]) == true
             {
                 throw SchedulerError(.alreadyExists, "a job named \"\(job.name)\" already exists")
             }
@@ -72,7 +72,7 @@ extension SQLiteJobStore {
             }
             let now = ms(audit.at)
             let queued = try Row.fetchAll(
-                db, sql: "SELECT \(RowDecoding.runColumns) FROM runs WHERE job_id = ? AND status = 'queued'", arguments: [id.rawValue]
+                cached: db, sql: "SELECT \(RowDecoding.runColumns) FROM runs WHERE job_id = ? AND status = 'queued'", arguments: [id.rawValue]
             ).map(RowDecoding.run)
             for var run in queued {
                 let previous = run.status
@@ -81,8 +81,8 @@ extension SQLiteJobStore {
                 try self.recordTransition(db, job: job, run: run, previous: previous, at: audit.at)
             }
             try db.execute(
-                sql: "UPDATE runs SET cancel_requested = 1 WHERE job_id = ? AND status = 'running'", arguments: [id.rawValue])
-            try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id.rawValue])
+                cached: "UPDATE runs SET cancel_requested = 1 WHERE job_id = ? AND status = 'running'", arguments: [id.rawValue])
+            try db.execute(cached: "DELETE FROM jobs WHERE id = ?", arguments: [id.rawValue])
             _ = now
             try Self.insertAudit(db, audit, jobId: job.id, jobName: job.name)
             return job
@@ -92,19 +92,19 @@ extension SQLiteJobStore {
     // MARK: - Statements shared by the verbs
 
     static func fetchJob(_ db: Database, id: JobID) throws -> Job? {
-        try Row.fetchOne(db, sql: "SELECT \(RowDecoding.jobColumns) FROM jobs WHERE id = ?", arguments: [id.rawValue])
+        try Row.fetchOne(cached: db, sql: "SELECT \(RowDecoding.jobColumns) FROM jobs WHERE id = ?", arguments: [id.rawValue])
             .map(RowDecoding.job)
     }
 
     static func insertJob(_ db: Database, _ job: Job) throws {
         try db.execute(
-            sql: "INSERT INTO jobs (\(RowDecoding.jobColumns)) VALUES (\(placeholders(25)))",
+            cached: "INSERT INTO jobs (\(RowDecoding.jobColumns)) VALUES (\(placeholders(25)))",
             arguments: RowDecoding.jobArguments(job))
     }
 
     static func updateJob(_ db: Database, _ job: Job) throws {
         try db.execute(
-            sql: """
+            cached: """
                 UPDATE jobs SET (\(RowDecoding.jobColumns)) = (\(placeholders(25))) WHERE id = ?
                 """,
             arguments: RowDecoding.jobArguments(job) + [job.id.rawValue])
@@ -112,7 +112,7 @@ extension SQLiteJobStore {
 
     static func insertAudit(_ db: Database, _ record: AuditRecord, jobId: JobID?, jobName: String?) throws {
         try db.execute(
-            sql: "INSERT INTO audit_log (at, actor, action, job_id, job_name, details) VALUES (?, ?, ?, ?, ?, ?)",
+            cached: "INSERT INTO audit_log (at, actor, action, job_id, job_name, details) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [ms(record.at), record.actor, record.action.rawValue, jobId?.rawValue, jobName, record.detailsJSON])
     }
 

@@ -24,13 +24,14 @@ enum RowDecoding {
         overlap, misfire, jitter_ms, retry, delete_after_run, state_webhook_url, created_at, updated_at
         """
 
+    /// Decodes a row of `SELECT \(jobColumns)`, by position.
     static func job(_ row: Row) throws -> Job {
         let schedule: Schedule
-        let kind: String = row["schedule_kind"]
+        let kind: String = row[3]
         switch kind {
         case "cron":
-            let text: String = row["cron_expression"] ?? ""
-            let zone: String = row["time_zone"] ?? "UTC"
+            let text: String = row[4] ?? ""
+            let zone: String = row[5] ?? "UTC"
             let key = zone + "\u{1}" + text
             if let cached = scheduleCache.withLock({ $0[key] }) {
                 schedule = cached
@@ -38,7 +39,7 @@ enum RowDecoding {
                 do {
                     schedule = try Schedule.cron(text, timeZone: zone)
                 } catch {
-                    throw SchedulerError(.storage, "job \(row["name"] as String? ?? "?") has an unreadable schedule: \(error.message)")
+                    throw SchedulerError(.storage, "job \(row[1] as String? ?? "?") has an unreadable schedule: \(error.message)")
                 }
                 scheduleCache.withLock { cache in
                     if cache.count > 10_000 { cache.removeAll() }
@@ -46,32 +47,32 @@ enum RowDecoding {
                 }
             }
         case "every":
-            schedule = .every(seconds: row["interval_seconds"] ?? 60, anchor: date(ms: row["anchor_at"] as Int64? ?? 0))
+            schedule = .every(seconds: row[6] ?? 60, anchor: date(ms: row[7] as Int64? ?? 0))
         default:
-            schedule = .at(date(ms: row["at_time"] as Int64? ?? 0))
+            schedule = .at(date(ms: row[8] as Int64? ?? 0))
         }
-        let retry: RetryPolicy? = (row["retry"] as String?).flatMap { try? JSONDecoder().decode(RetryPolicy.self, from: Data($0.utf8)) }
+        let retry: RetryPolicy? = (row[20] as String?).flatMap { try? JSONDecoder().decode(RetryPolicy.self, from: Data($0.utf8)) }
         return Job(
-            id: JobID(row["id"] as String),
-            name: row["name"],
+            id: JobID(row[0] as String),
+            name: row[1],
             schedule: schedule,
-            kind: row["kind"],
-            payload: JobPayload(json: Data((row["payload"] as String? ?? "{}").utf8)),
-            timeout: (row["timeout_ms"] as Int64?).map { Double($0) / 1000 },
-            maxConsecutiveErrors: row["max_consecutive_errors"],
-            consecutiveErrors: row["consecutive_errors"],
-            status: JobStatus(rawValue: row["status"]) ?? .paused,
-            nextRunAt: dateOpt(ms: row["next_run_at"] as Int64?),
-            lastRunAt: dateOpt(ms: row["last_run_at"] as Int64?),
-            lastRunStatus: (row["last_run_status"] as String?).flatMap(RunStatus.init(rawValue:)),
-            overlap: OverlapPolicy(rawValue: row["overlap"]) ?? .skip,
-            misfire: MisfirePolicy(rawValue: row["misfire"]) ?? .runOnce,
-            jitter: (row["jitter_ms"] as Int64?).map { Double($0) / 1000 },
+            kind: row[2],
+            payload: JobPayload(json: Data((row[9] as String? ?? "{}").utf8)),
+            timeout: (row[10] as Int64?).map { Double($0) / 1000 },
+            maxConsecutiveErrors: row[11],
+            consecutiveErrors: row[12],
+            status: JobStatus(rawValue: row[13]) ?? .paused,
+            nextRunAt: dateOpt(ms: row[14] as Int64?),
+            lastRunAt: dateOpt(ms: row[15] as Int64?),
+            lastRunStatus: (row[16] as String?).flatMap(RunStatus.init(rawValue:)),
+            overlap: OverlapPolicy(rawValue: row[17]) ?? .skip,
+            misfire: MisfirePolicy(rawValue: row[18]) ?? .runOnce,
+            jitter: (row[19] as Int64?).map { Double($0) / 1000 },
             retry: retry,
-            deleteAfterRun: row["delete_after_run"],
-            stateWebhookURL: row["state_webhook_url"],
-            createdAt: date(ms: row["created_at"] as Int64),
-            updatedAt: date(ms: row["updated_at"] as Int64))
+            deleteAfterRun: row[21],
+            stateWebhookURL: row[22],
+            createdAt: date(ms: row[23] as Int64),
+            updatedAt: date(ms: row[24] as Int64))
     }
 
     /// The column values of a job, in the order of `jobColumns`.
@@ -109,29 +110,30 @@ enum RowDecoding {
         output, cancel_requested
         """
 
+    /// Decodes a row of `SELECT \(runColumns)`, by position.
     static func run(_ row: Row) -> Run {
         Run(
-            id: RunID(row["id"] as String),
-            jobId: JobID(row["job_id"] as String),
-            jobName: row["job_name"],
-            trigger: RunTrigger(rawValue: row["trigger"]) ?? .schedule,
-            scheduledFor: date(ms: row["scheduled_for"] as Int64),
-            attempt: row["attempt"],
-            status: RunStatus(rawValue: row["status"]) ?? .systemError,
-            queuedAt: date(ms: row["queued_at"] as Int64),
-            notBefore: date(ms: row["not_before"] as Int64),
-            startedAt: dateOpt(ms: row["started_at"] as Int64?),
-            finishedAt: dateOpt(ms: row["finished_at"] as Int64?),
-            heartbeatAt: dateOpt(ms: row["heartbeat_at"] as Int64?),
-            leaseOwner: row["lease_owner"],
-            leaseExpiresAt: dateOpt(ms: row["lease_expires_at"] as Int64?),
-            exitCode: (row["exit_code"] as Int64?).map { Int32(truncatingIfNeeded: $0) },
-            errorType: (row["error_type"] as String?).flatMap(ErrorType.init(rawValue:)),
-            errorCode: row["error_code"],
-            errorCategory: row["error_category"],
-            errorMessage: row["error_message"],
-            output: row["output"],
-            cancelRequested: row["cancel_requested"])
+            id: RunID(row[0] as String),
+            jobId: JobID(row[1] as String),
+            jobName: row[2],
+            trigger: RunTrigger(rawValue: row[3]) ?? .schedule,
+            scheduledFor: date(ms: row[4] as Int64),
+            attempt: row[5],
+            status: RunStatus(rawValue: row[6]) ?? .systemError,
+            queuedAt: date(ms: row[7] as Int64),
+            notBefore: date(ms: row[8] as Int64),
+            startedAt: dateOpt(ms: row[9] as Int64?),
+            finishedAt: dateOpt(ms: row[10] as Int64?),
+            heartbeatAt: dateOpt(ms: row[11] as Int64?),
+            leaseOwner: row[12],
+            leaseExpiresAt: dateOpt(ms: row[13] as Int64?),
+            exitCode: (row[14] as Int64?).map { Int32(truncatingIfNeeded: $0) },
+            errorType: (row[15] as String?).flatMap(ErrorType.init(rawValue:)),
+            errorCode: row[16],
+            errorCategory: row[17],
+            errorMessage: row[18],
+            output: row[19],
+            cancelRequested: row[20])
     }
 
     static func runArguments(_ r: Run) -> StatementArguments {

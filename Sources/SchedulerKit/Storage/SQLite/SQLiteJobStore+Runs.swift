@@ -46,28 +46,28 @@ extension SQLiteJobStore {
                 sql += " LIMIT ?"
                 args.append(limit)
             }
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(RowDecoding.run)
+            return try Row.fetchAll(cached: db, sql: sql, arguments: StatementArguments(args)).map(RowDecoding.run)
         }
     }
 
     // MARK: - Statements shared by the verbs
 
     static func fetchRun(_ db: Database, id: RunID) throws -> Run? {
-        try Row.fetchOne(db, sql: "SELECT \(RowDecoding.runColumns) FROM runs WHERE id = ?", arguments: [id.rawValue])
+        try Row.fetchOne(cached: db, sql: "SELECT \(RowDecoding.runColumns) FROM runs WHERE id = ?", arguments: [id.rawValue])
             .map(RowDecoding.run)
     }
 
     /// Inserts a run; false when its (job, slot, attempt) already exists.
     static func insertRun(_ db: Database, _ run: Run) throws -> Bool {
         try db.execute(
-            sql: "INSERT INTO runs (\(RowDecoding.runColumns)) VALUES (\(placeholders(21))) ON CONFLICT DO NOTHING",
+            cached: "INSERT INTO runs (\(RowDecoding.runColumns)) VALUES (\(placeholders(21))) ON CONFLICT DO NOTHING",
             arguments: RowDecoding.runArguments(run))
         return db.changesCount > 0
     }
 
     static func updateRun(_ db: Database, _ run: Run) throws {
         try db.execute(
-            sql: "UPDATE runs SET (\(RowDecoding.runColumns)) = (\(placeholders(21))) WHERE id = ?",
+            cached: "UPDATE runs SET (\(RowDecoding.runColumns)) = (\(placeholders(21))) WHERE id = ?",
             arguments: RowDecoding.runArguments(run) + [run.id.rawValue])
     }
 
@@ -83,11 +83,11 @@ extension SQLiteJobStore {
         let deliveries = outbox.deliveries(for: transition)
         guard !deliveries.isEmpty else { return 0 }
         var sequence = try Int.fetchOne(
-            db, sql: "SELECT COALESCE(MAX(sequence), 0) FROM deliveries WHERE run_id = ?", arguments: [run.id.rawValue]) ?? 0
+            cached: db, sql: "SELECT COALESCE(MAX(sequence), 0) FROM deliveries WHERE run_id = ?", arguments: [run.id.rawValue]) ?? 0
         for d in deliveries {
             sequence += 1
             try db.execute(
-                sql: """
+                cached: """
                     INSERT INTO deliveries (id, run_id, job_id, job_name, alert_id, channel, event, target, secret, payload,
                         status, attempts, next_attempt_at, created_at, updated_at, sequence)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)
