@@ -2,7 +2,7 @@ import Foundation
 
 extension HealthChecks {
     /// Dormant jobs, failure streaks and retired jobs: what the jobs' own records say.
-    func jobFindings(jobs: [Job], running: [Run], now: Date) -> [HealthFinding] {
+    func jobFindings(jobs: [Job], running: [Run], now: Date) async throws -> [HealthFinding] {
         let busy = Set(running.map(\.jobId))
         var findings: [HealthFinding] = []
         for job in jobs {
@@ -11,7 +11,11 @@ extension HealthChecks {
                 findings.append(retired(job))
             case .active:
                 if let f = streak(job) { findings.append(f) }
-                if !busy.contains(job.id), let f = dormant(job, now: now) { findings.append(f) }
+                guard !busy.contains(job.id), dormant(job, now: now) != nil else { continue }
+                // Only for the few suspects: the job's latest run of any kind (a skip recorded by
+                // the overlap policy, a run that just finished) shows its slots are being served.
+                let latest = try await store.runs(RunQuery(jobId: job.id, limit: 1)).first
+                if let f = dormant(job, now: now, latestRun: latest) { findings.append(f) }
             case .paused, .completed:
                 break
             }
@@ -47,15 +51,16 @@ extension HealthChecks {
 
     /// An active job whose schedule says it should have run several times since it last did
     /// (or since it was created, resumed or changed).
-    private func dormant(_ job: Job, now: Date) -> HealthFinding? {
-        let since = [job.lastRunAt, job.createdAt, job.updatedAt].compactMap { $0 }.max() ?? job.createdAt
+    private func dormant(_ job: Job, now: Date, latestRun: Run? = nil) -> HealthFinding? {
+        let activity = [job.lastRunAt, job.createdAt, job.updatedAt, latestRun?.queuedAt, latestRun?.finishedAt]
+        let since = activity.compactMap { $0 }.max() ?? job.createdAt
         let cutoff = now.addingTimeInterval(-thresholds.dormantGrace)
         var missed: [Date] = []
         var expected: Double?
         switch job.schedule {
         case .at(let instant):
             // runnable since its instant, or since it was created or re-armed after it
-            let due = max(instant, job.createdAt, job.updatedAt)
+            let due = max(instant, since)
             guard due < now.addingTimeInterval(-thresholds.dormantOneShotGrace) else { return nil }
             missed = [due]
         case .cron, .every:

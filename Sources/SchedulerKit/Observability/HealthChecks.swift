@@ -75,7 +75,7 @@ public struct HealthChecks: Sendable {
         let running = try await store.runs(RunQuery(statuses: [.running], limit: nil))
         var findings: [HealthFinding] = []
         findings += try await schedulerFindings(jobs: jobs, now: now)
-        findings += jobFindings(jobs: jobs, running: running, now: now)
+        findings += try await jobFindings(jobs: jobs, running: running, now: now)
         findings += stuckRunFindings(running: running, jobs: jobs, now: now)
         findings += try await failureRateFindings(jobs: jobs, now: now)
         findings += try await durationFindings(running: running, now: now)

@@ -83,12 +83,18 @@ struct HealthChecksTests {
             let quiet = try await o.job("quiet", every: 60, age: 86400)
             try await o.run(quiet, at: o.rel(-300), duration: 1)  // slots at -240, -180, -120 (and -60) missed
             let recent = try await o.job("recent", every: 60, age: 86400)
-            try await o.run(recent, at: o.rel(-170), duration: 1)  // slots at -110, -50(not yet missed): 1
+            try await o.run(recent, at: o.rel(-170), duration: 1)  // slots at -120 and -60 missed: only 2
             try await o.job("young", every: 60, age: 150)  // never ran, only 1 slot is past the grace
             try await o.job("never", every: 60, age: 600)  // never ran in 10 minutes
             try await o.job("paused", every: 60, age: 86400) { $0.status = .paused }
             let busy = try await o.job("busy", every: 60, age: 86400)
             _ = try await o.started(busy, at: o.rel(-20))  // running now: not dormant
+            let long = try await o.job("long", every: 60, age: 86400)
+            try await o.run(long, at: o.rel(-900), duration: 890)  // started long ago, just finished
+            let skipping = try await o.job("skipping", every: 60, age: 86400)
+            try await o.run(skipping, at: o.rel(-890), duration: 1)
+            let skip = try await o.started(skipping, at: o.rel(-30))
+            try await o.store.complete(skip, .error(.overlap, "busy"), at: o.rel(-30))  // its slots are served (skipped by policy)
 
             let f = try await o.checks().run().with(id: HealthChecks.CheckID.dormantJob)
             #expect(Set(f.compactMap(\.job)) == ["quiet", "never"])
