@@ -73,6 +73,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 // raw access to store files: outbox rows, foreign and locked databases
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // engine metrics read back through a Prometheus registry
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(

@@ -45,6 +45,15 @@ enum ExitCodes {
         }
     }
 
+    /// The exit code of `schedctl check` (Nagios plugin convention): 0 OK, 1 WARNING, 2 CRITICAL.
+    static func code(for status: HealthStatus) -> Int32 {
+        switch status {
+        case .ok: success
+        case .warning: 1
+        case .critical: 2
+        }
+    }
+
     /// Reports an error thrown while parsing the command line and exits: help and version
     /// requests print in full and exit 0, every other problem is a usage error (64).
     static func exitParsing(_ error: any Error, commandPath: [String]) -> Never {

@@ -22,13 +22,15 @@ struct Schedctl: AsyncParsableCommand {
             error (unknown option, missing argument, bad option combination, an option value that is not \
             a number or not one of its choices), 65 bad input data (cron, duration, time zone, time, URL, \
             name), 74 storage error, 75 database busy. Errors are one line on stderr: \
-            "schedctl: <problem> (<hint>)".
+            "schedctl: <problem> (<hint>)". check exits with the health status instead: 0 OK, \
+            1 WARNING, 2 CRITICAL.
             """,
         version: SchedulerKitVersion.string,
         subcommands: [
             AddCommand.self, ListCommand.self, ShowCommand.self, PauseCommand.self, ResumeCommand.self,
             RunNowCommand.self, RmCommand.self, RunsCommand.self, LogsCommand.self, NextCommand.self,
             AuditCommand.self, AlertsCommand.self, DeliveriesCommand.self, DaemonCommand.self, DemoCommand.self,
+            CheckCommand.self, ReportCommand.self, MetricsCommand.self,
         ]
     )
 

@@ -31,6 +31,11 @@ extension Scheduler {
         public var cancellationGrace: Double = 10
         /// The notification dispatcher's settings.
         public var dispatcher = DeliveryDispatcher.Configuration()
+        /// How often the scheduler records that it is alive and samples gauges (default every 10 s).
+        public var healthSampler = HealthSampler.Configuration()
+        /// Where run, job and delivery metrics go (default: `MetricsSystem.factory`; nothing when
+        /// no metrics backend is bootstrapped).
+        public var metrics = SchedulerMetrics()
         /// Timeouts and pool of the built-in webhook transport.
         public var webhook = WebhookSender.Configuration()
         /// The SMTP server for email alerts; without it email deliveries wait (and eventually die).

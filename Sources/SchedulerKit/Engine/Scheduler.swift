@@ -29,7 +29,7 @@ public actor Scheduler: Service {
     public nonisolated var owner: String { identity.owner }
 
     nonisolated let identity: WorkerIdentity
-    nonisolated let hub = EventHub()
+    nonisolated let hub: EventHub
     /// Wakes the claim loop: a worker freed, another process committed, shutdown requested.
     nonisolated let wake = ChangeSignal()
     /// Wakes the dispatcher: a transition wrote notifications.
@@ -53,7 +53,9 @@ public actor Scheduler: Service {
         self.configuration = configuration
         self.identity = WorkerIdentity.current()
         self.client = SchedulerClient(store: store, clock: clock, actor: "api")
-        let hub = self.hub
+        let metrics = configuration.metrics
+        let hub = EventHub(tap: { metrics.record($0) })
+        self.hub = hub
         self.recorder = CompletionRecorder(store: store, logger: configuration.logger) { hub.emit(.storeError($0)) }
         if configuration.registersShellHandler {
             handlers.withLock { $0[ShellPayload.kind] = ShellHandler.make(configuration: configuration) }
@@ -114,6 +116,17 @@ public actor Scheduler: Service {
         } catch {
             hub.emit(.storeError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)")))
         }
+        let sampler = HealthSampler(
+            store: store, clock: clock,
+            instance: SchedulerInstance(
+                id: me.instance, host: me.host, pid: me.pid, version: SchedulerKitVersion.string, startedAt: clock.now(),
+                lastTickAt: clock.now(), tickInterval: configuration.healthSampler.interval),
+            configuration: configuration.healthSampler, metrics: configuration.metrics)
+        do {
+            try await sampler.register(removingGone: { WorkerIdentity.isGone(owner: $0, from: me) })
+        } catch {
+            hub.emit(.storeError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)")))
+        }
         hub.emit(.started(owner: owner))
         configuration.logger.info("scheduler started", metadata: ["owner": "\(owner)", "concurrency": "\(configuration.concurrency)"])
 
@@ -124,6 +137,7 @@ public actor Scheduler: Service {
                 await reaper.loop(logger: logger, onReaped: { for r in $0 { hub.emit(.runFinished(r)) } }, onError: { hub.emit(.storeError($0)) })
             }
             group.addTask { await self.heartbeatLoop() }
+            group.addTask { await sampler.loop(logger: logger, onError: { hub.emit(.storeError($0)) }) }
             group.addTask { await self.externalChangeLoop() }
             group.addTask { await self.localChangeLoop() }
             let transports = self.makeTransports()
@@ -156,6 +170,12 @@ public actor Scheduler: Service {
             await self.drain()
             await self.stopDispatcher()
             group.cancelAll()
+        }
+        // A clean shutdown leaves no record claiming this scheduler is alive.
+        do {
+            try await sampler.unregister()
+        } catch {
+            hub.emit(.storeError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)")))
         }
         configuration.logger.info("scheduler stopped", metadata: ["owner": "\(owner)"])
     }

@@ -29,6 +29,12 @@ final class EventHub: Sendable {
         var finished = false
     }
     private let state = Mutex(State())
+    /// Sees every event before the subscribers do (metrics).
+    private let tap: @Sendable (SchedulerEvent) -> Void
+
+    init(tap: @escaping @Sendable (SchedulerEvent) -> Void = { _ in }) {
+        self.tap = tap
+    }
 
     func subscribe(buffering limit: Int) -> AsyncStream<SchedulerEvent> {
         let (stream, continuation) = AsyncStream<SchedulerEvent>.makeStream(bufferingPolicy: .bufferingNewest(limit))
@@ -51,6 +57,7 @@ final class EventHub: Sendable {
     var hasSubscribers: Bool { state.withLock { !$0.subscribers.isEmpty } }
 
     func emit(_ event: SchedulerEvent) {
+        tap(event)
         let subs = state.withLock { Array($0.subscribers.values) }
         for s in subs { s.yield(event) }
     }

@@ -75,6 +75,8 @@ extension SQLiteJobStore {
                 CREATE INDEX runs_open_by_job ON runs (job_id) WHERE status IN ('queued', 'running');
                 CREATE INDEX runs_queued ON runs (not_before) WHERE status = 'queued';
                 CREATE INDEX runs_running ON runs (lease_expires_at) WHERE status = 'running';
+                -- windows of health checks and reports ("runs that finished in the last hour")
+                CREATE INDEX runs_finished ON runs (finished_at) WHERE finished_at IS NOT NULL;
 
                 CREATE TABLE run_alerts (
                     id TEXT PRIMARY KEY NOT NULL,
@@ -136,7 +138,9 @@ extension SQLiteJobStore {
                     pid INTEGER NOT NULL,
                     version TEXT NOT NULL,
                     started_at INTEGER NOT NULL,
-                    last_tick_at INTEGER NOT NULL
+                    last_tick_at INTEGER NOT NULL,
+                    -- how often it ticks, so a reader can tell a late tick from a slow cadence
+                    tick_interval_ms INTEGER NOT NULL DEFAULT 10000
                 );
 
                 -- Named blobs attached to runs: small ones inline, larger ones in files beside

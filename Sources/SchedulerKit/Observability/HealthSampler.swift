@@ -1,0 +1,113 @@
+import Foundation
+import Logging
+
+/// Keeps a scheduler's liveness record fresh and samples the gauges that need the store.
+///
+/// Every `interval` it ticks the scheduler's ``SchedulerInstance`` record (re-registering it if
+/// someone removed it) and, when metrics are enabled, sets the jobs-by-status gauge.
+///
+/// Same shape as every background service: a configuration with defaults, `runOnce()` that
+/// returns what it did (tests call it directly), and a loop.
+public struct HealthSampler: Sendable {
+    /// Settings of the sampler.
+    public struct Configuration: Sendable {
+        /// Seconds between ticks (default 10). Health checks call a scheduler dead after
+        /// `HealthChecks.Thresholds.missedTicks` (default 3) intervals without one.
+        public var interval: Double = 10
+        public init() {}
+    }
+
+    /// What one pass did.
+    public struct Sample: Sendable, Equatable {
+        /// The liveness record was refreshed.
+        public var ticked = false
+        /// The record was missing and was written again.
+        public var reregistered = false
+        /// Jobs by status, when metrics are enabled and the store can count them.
+        public var jobCounts: [JobStatus: Int]?
+        public init() {}
+    }
+
+    public let store: any JobStore
+    public let clock: any SchedulerClock
+    public var configuration: Configuration
+    /// The record this sampler keeps fresh (its `lastTickAt` is replaced at each tick).
+    public let instance: SchedulerInstance
+    public var metrics: SchedulerMetrics
+
+    /// - parameters:
+    ///   - instance: the scheduler's record, as registered at its start.
+    public init(
+        store: any JobStore, clock: any SchedulerClock, instance: SchedulerInstance, configuration: Configuration = Configuration(),
+        metrics: SchedulerMetrics = SchedulerMetrics()
+    ) {
+        self.store = store
+        self.clock = clock
+        self.instance = instance
+        self.configuration = configuration
+        self.metrics = metrics
+    }
+
+    /// Registers the scheduler's record (at start), and removes the records of schedulers whose
+    /// process `isOwnerGone` says no longer exists (a crashed predecessor on this host). Records
+    /// of other hosts are left for health checks to report.
+    ///
+    /// - parameters:
+    ///   - isOwnerGone: says whether the scheduler with this lease owner name (`host/pid/instance`) is dead.
+    /// - returns: the records removed.
+    @discardableResult
+    public func register(removingGone isOwnerGone: @Sendable (String) -> Bool = { _ in false }) async throws -> [SchedulerInstance] {
+        guard let registry = store as? any SchedulerRegistry else { return [] }
+        let gone = try await registry.schedulers().filter { $0.id != instance.id && isOwnerGone($0.owner) }
+        for dead in gone { try await registry.removeScheduler(id: dead.id) }
+        var record = instance
+        record.lastTickAt = clock.now()
+        try await registry.registerScheduler(record)
+        return gone
+    }
+
+    /// Removes the scheduler's record (at a clean shutdown).
+    public func unregister() async throws {
+        guard let registry = store as? any SchedulerRegistry else { return }
+        try await registry.removeScheduler(id: instance.id)
+    }
+
+    /// One pass: ticks the record and samples the job counts.
+    @discardableResult
+    public func runOnce() async throws -> Sample {
+        var sample = Sample()
+        let now = clock.now()
+        if let registry = store as? any SchedulerRegistry {
+            sample.ticked = true
+            if try await !registry.tickScheduler(id: instance.id, at: now) {
+                var record = instance
+                record.lastTickAt = now
+                try await registry.registerScheduler(record)
+                sample.reregistered = true
+            }
+        }
+        if metrics.isEnabled, let observed = store as? any ObservationStore {
+            let counts = try await observed.jobCounts()
+            metrics.recordJobCounts(counts)
+            sample.jobCounts = counts
+        }
+        return sample
+    }
+
+    /// Passes every `interval` until cancelled; reports each error.
+    func loop(logger: Logger, onError: @Sendable (SchedulerError) -> Void) async {
+        while !Task.isCancelled {
+            do {
+                try await clock.sleep(seconds: configuration.interval)
+            } catch {
+                return
+            }
+            do {
+                let sample = try await runOnce()
+                if sample.reregistered { logger.notice("scheduler record was missing; registered again") }
+            } catch {
+                onError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)"))
+            }
+        }
+    }
+}

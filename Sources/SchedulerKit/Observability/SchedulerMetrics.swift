@@ -1,0 +1,122 @@
+import Foundation
+import Metrics
+
+/// What a scheduler reports through swift-metrics: runs by job and status, run duration,
+/// start lateness, jobs by status, deliveries by channel and outcome, store errors.
+///
+/// The ``Scheduler`` hands it every ``SchedulerEvent`` (``record(_:)``) and its health sampler
+/// the job counts (``recordJobCounts(_:)``); nothing else in the library calls swift-metrics.
+/// Without a bootstrapped `MetricsSystem` (and no factory given) every call returns at once.
+///
+/// For example, exporting to Prometheus:
+/// ```swift
+/// let registry = PrometheusCollectorRegistry()
+/// MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+/// let scheduler = Scheduler(store: store)       // uses MetricsSystem.factory
+/// // serve registry.emitToString() on /metrics
+/// ```
+///
+/// Names and labels are listed in `Docs/Operations.md`; the label holding a job's name is
+/// `job_name` (Prometheus reserves `job` for the scrape target).
+public struct SchedulerMetrics: Sendable {
+    /// The metric names.
+    public enum Name {
+        /// Counter: runs that reached a terminal status; dimensions `job_name`, `status`.
+        public static let runs = "schedulerkit_runs_total"
+        /// Counter: runs that ended in error; dimensions `job_name`, `error_type`, `error_code`.
+        public static let runErrors = "schedulerkit_run_errors_total"
+        /// Timer (seconds): start to finish of runs that started; dimensions `job_name`, `status`.
+        public static let runDuration = "schedulerkit_run_duration_seconds"
+        /// Timer (seconds): how long after it was allowed to start (`notBefore`: the slot plus
+        /// jitter, a retry's backoff, a manual run's queueing) a run started; dimension `job_name`.
+        public static let startLateness = "schedulerkit_run_start_lateness_seconds"
+        /// Gauge: jobs by `status`, refreshed by the health sampler.
+        public static let jobs = "schedulerkit_jobs"
+        /// Counter: jobs retired to `failed`; dimension `job_name`.
+        public static let jobsRetired = "schedulerkit_jobs_retired_total"
+        /// Counter: delivery attempts by `channel` and `outcome` (`delivered`, `retried`, `failed`, `dead`).
+        public static let deliveries = "schedulerkit_deliveries_total"
+        /// Counter: store operations that failed (the engine retries them).
+        public static let storeErrors = "schedulerkit_store_errors_total"
+    }
+
+    private let factory: (any MetricsFactory)?
+
+    /// Metrics through `factory`, or through `MetricsSystem.factory` (looked up at each use, so a
+    /// later bootstrap is honoured) when it is nil.
+    public init(factory: (any MetricsFactory)? = nil) {
+        self.factory = factory
+    }
+
+    /// Metrics that record nothing, whatever `MetricsSystem` says.
+    public static let disabled = SchedulerMetrics(factory: NOOPMetricsHandler.instance)
+
+    /// The factory to use, nil when metrics go nowhere.
+    private var active: (any MetricsFactory)? {
+        let f = factory ?? MetricsSystem.factory
+        return f is NOOPMetricsHandler ? nil : f
+    }
+
+    /// Records what an event says happened.
+    public func record(_ event: SchedulerEvent) {
+        guard let f = active else { return }
+        switch event {
+        case .runCreated(let run):
+            // skips and replaced runs are born terminal; queued ones are counted when they end
+            if run.status.isTerminal { runEnded(run, factory: f) }
+        case .runStarted(let run):
+            guard let started = run.startedAt else { return }
+            let late = max(0, started.timeIntervalSince(run.notBefore))
+            CoreMetrics.Timer(label: Name.startLateness, dimensions: [("job_name", run.jobName)], factory: f).recordSeconds(late)
+        case .runFinished(let result):
+            if result.recorded { runEnded(result.run, factory: f) }
+        case .jobRetired(let job):
+            Counter(label: Name.jobsRetired, dimensions: [("job_name", job.name)], factory: f).increment()
+        case .deliveryAttempted(let delivery, let record):
+            let outcome: String
+            switch record.status {
+            case .delivered: outcome = "delivered"
+            case .pending: outcome = "retried"
+            case .failed: outcome = "failed"
+            case .dead: outcome = "dead"
+            }
+            Counter(label: Name.deliveries, dimensions: [("channel", delivery.channel.rawValue), ("outcome", outcome)], factory: f)
+                .increment()
+        case .storeError:
+            Counter(label: Name.storeErrors, factory: f).increment()
+        case .started, .stopped:
+            break
+        }
+    }
+
+    /// Sets the jobs-by-status gauge; statuses missing from `counts` are set to 0.
+    public func recordJobCounts(_ counts: [JobStatus: Int]) {
+        guard let f = active else { return }
+        for status in JobStatus.allCases {
+            Gauge(label: Name.jobs, dimensions: [("status", status.rawValue)], factory: f).record(counts[status] ?? 0)
+        }
+    }
+
+    /// Whether anything would be recorded (a factory was given or `MetricsSystem` was bootstrapped).
+    public var isEnabled: Bool { active != nil }
+
+    private func runEnded(_ run: Run, factory f: any MetricsFactory) {
+        Counter(label: Name.runs, dimensions: [("job_name", run.jobName), ("status", run.status.rawValue)], factory: f).increment()
+        if run.status.isFailure {
+            Counter(
+                label: Name.runErrors,
+                dimensions: [
+                    ("job_name", run.jobName), ("error_type", run.errorType?.rawValue ?? "unknown"),
+                    ("error_code", run.errorCode ?? "unknown"),
+                ],
+                factory: f
+            ).increment()
+        }
+        if let duration = run.duration {
+            CoreMetrics.Timer(
+                label: Name.runDuration, dimensions: [("job_name", run.jobName), ("status", run.status.rawValue)],
+                preferredDisplayUnit: .seconds, factory: f
+            ).recordSeconds(max(0, duration))
+        }
+    }
+}

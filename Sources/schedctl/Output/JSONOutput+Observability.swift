@@ -1,0 +1,67 @@
+import Foundation
+import SchedulerKit
+
+extension JSONOutput {
+    /// `check --json`: `{"status", "summary": {critical, warning, info}, "checked_at", "findings": [...]}`.
+    static func health(_ findings: [HealthFinding], at now: Date) -> JSONValue {
+        func count(_ s: HealthFinding.Severity) -> JSONValue { .int(findings.filter { $0.severity == s }.count) }
+        return .members([
+            "status": .string(HealthStatus(findings).rawValue),
+            "summary": .members(["critical": count(.critical), "warning": count(.warning), "info": count(.info)]),
+            "checked_at": .date(now),
+            "findings": .array(findings.map(finding)),
+        ])
+    }
+
+    /// A finding: `id, severity, category, job, job_id, message, details`.
+    static func finding(_ f: HealthFinding) -> JSONValue {
+        .members([
+            "id": .string(f.id),
+            "severity": .string(f.severity.rawValue),
+            "category": .string(f.category),
+            "job": .string(f.job),
+            "job_id": .string(f.jobId?.rawValue),
+            "message": .string(f.message),
+            "details": f.details,
+        ])
+    }
+
+    /// `report --json`.
+    static func report(_ r: FailureReport, hours: Double) -> JSONValue {
+        var counts: [String: JSONValue] = [:]
+        for status in RunStatus.terminal { counts[status.rawValue] = .int(r.counts[status] ?? 0) }
+        let rounded: (Double?) -> JSONValue = { v in .seconds(v.map { ($0 * 1000).rounded() / 1000 }) }
+        return .members([
+            "job": .members([
+                "id": .string(r.jobId.rawValue),
+                "name": .string(r.jobName),
+                "status": .string(r.job?.status.rawValue ?? "deleted"),
+                "consecutive_errors": .int(r.job?.consecutiveErrors),
+                "max_consecutive_errors": .int(r.job?.maxConsecutiveErrors),
+            ]),
+            "window": .members(["from": .date(r.from), "to": .date(r.to), "hours": .seconds(hours)]),
+            "total": .int(r.total),
+            "counts": .members(counts),
+            "in_progress": .members(["queued": .int(r.queued), "running": .int(r.running)]),
+            "success_rate": .double(r.successRate.map { ($0 * 10000).rounded() / 10000 }),
+            "error_codes": .members(r.errorCodes.mapValues { .int($0) }),
+            "exit_codes": .members(Dictionary(uniqueKeysWithValues: r.exitCodes.map { (String($0.key), JSONValue.int($0.value)) })),
+            "duration_seconds": .members([
+                "p50": rounded(r.durationP50), "p95": rounded(r.durationP95), "max": rounded(r.durationMax),
+                "samples": .int(r.durationSamples),
+            ]),
+            "last_failures": .array(r.lastFailures.map { run -> JSONValue in
+                .object((JSONOutput.run(run).objectMembers ?? []) + [("output_tail", .string(FailureReport.outputTail(run.output)))])
+            }),
+        ])
+    }
+
+    /// `metrics --json`: one object per sample, `{name, labels, value}`.
+    static func sample(_ s: MetricsSnapshot.Sample) -> JSONValue {
+        .members([
+            "name": .string(s.name),
+            "labels": .object(s.labels.map { ($0.0, JSONValue.string($0.1)) }),
+            "value": .double(s.value),
+        ])
+    }
+}
