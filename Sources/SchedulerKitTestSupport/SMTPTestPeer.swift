@@ -70,21 +70,14 @@ package final class SMTPTestPeer: Sendable {
     package let port: Int
     package let options: Options
     package let certificates: TestCertificates?
-    private let process: Process
-    private let exit: PeerProcessExitWatcher
-    private let stdin: Pipe
+    private let process: ChildProcess
     private let directory: URL
 
-    private init(
-        port: Int, options: Options, certificates: TestCertificates?, process: Process, exit: PeerProcessExitWatcher,
-        stdin: Pipe, directory: URL
-    ) {
+    private init(port: Int, options: Options, certificates: TestCertificates?, process: ChildProcess, directory: URL) {
         self.port = port
         self.options = options
         self.certificates = certificates
         self.process = process
-        self.exit = exit
-        self.stdin = stdin
         self.directory = directory
     }
 
@@ -114,30 +107,26 @@ package final class SMTPTestPeer: Sendable {
         for address in options.tempfailRecipients { arguments += ["--tempfail-rcpt", address] }
         if options.heloOnly { arguments.append("--helo-only") }
 
-        let process = Process()
-        process.executableURL = python
-        process.arguments = arguments
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let exit = PeerProcessExitWatcher(process)
-        try process.run()
-
-        let peerStart = PortLineReader(handle: stdout.fileHandleForReading)
-        let port: Int
-        do {
-            port = try await peerStart.port(timeout: startTimeout)
-        } catch {
-            process.terminate()
-            let errorText = String(decoding: stderr.fileHandleForReading.availableData, as: UTF8.self)
-            throw StartFailed(description: "SMTP peer did not start: \(error); stderr: \(errorText)")
+        // The server prints `PORT <n>` first; it exits when its stdin closes (or after its max lifetime).
+        let stdoutFile = directory.appendingPathComponent("peer.stdout").path
+        let stderrFile = directory.appendingPathComponent("peer.stderr").path
+        let process = try ChildProcess(
+            executable: python.path, arguments: arguments, input: .pipe, stdout: stdoutFile, stderr: stderrFile)
+        let deadline = ContinuousClock.now + startTimeout
+        while true {
+            let text = (try? String(contentsOfFile: stdoutFile, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("PORT ") }), let port = Int(line.dropFirst(5)) {
+                return SMTPTestPeer(port: port, options: options, certificates: certificates, process: process, directory: directory)
+            }
+            if !process.isRunning || ContinuousClock.now >= deadline {
+                process.signal(SIGKILL)
+                let errorText = (try? String(contentsOfFile: stderrFile, encoding: .utf8)) ?? ""
+                throw StartFailed(
+                    description: "SMTP peer did not start (\(process.isRunning ? "no port line in time" : "it exited")); stderr: \(errorText)")
+            }
+            // Waiting for the peer's first line: poll its output file, with a deadline.
+            try await Task.sleep(for: .milliseconds(20))
         }
-        return SMTPTestPeer(
-            port: port, options: options, certificates: certificates, process: process, exit: exit, stdin: stdin,
-            directory: directory)
     }
 
     /// The messages received so far, in order.
@@ -153,96 +142,15 @@ package final class SMTPTestPeer: Sendable {
 
     /// Stops the server: closing stdin makes it exit; SIGTERM as a backstop. Idempotent.
     package func stop() async {
-        try? stdin.fileHandleForWriting.close()
-        if await exit.wait(timeout: .seconds(5)) == nil {
-            process.terminate()  // a stuck server is terminated
-            _ = await exit.wait(timeout: .seconds(5))
+        process.closeInput()
+        if await process.wait(timeout: .seconds(5)) == nil {
+            process.signal(SIGTERM)  // a stuck server is terminated
+            _ = await process.wait(timeout: .seconds(5))
         }
         try? FileManager.default.removeItem(at: directory)
     }
 
     private func messageNumber(_ name: String) -> Int {
         Int(name.dropFirst("message-".count).dropLast(".json".count)) ?? 0
-    }
-}
-
-/// Reads the peer's `PORT <n>` line from its stdout without blocking a thread.
-private final class PortLineReader: Sendable {
-    private struct State {
-        package var buffer = Data()
-        package var result: Result<Int, any Error>?
-        package var waiter: CheckedContinuation<Int, any Error>?
-    }
-
-    package struct Closed: Error, CustomStringConvertible {
-        package var output: String
-        package var description: String { "stdout closed before the port line (output: \(output))" }
-    }
-
-    package struct TimedOut: Error, CustomStringConvertible {
-        package var description: String { "no port line in time" }
-    }
-
-    private let handle: FileHandle
-    private let state = NIOLockedValueBox(State())
-
-    package init(handle: FileHandle) {
-        self.handle = handle
-        handle.readabilityHandler = { [state] handle in
-            let chunk = handle.availableData
-            let (waiter, result) = state.withLockedValue { state -> (CheckedContinuation<Int, any Error>?, Result<Int, any Error>?) in
-                guard state.result == nil else { return (nil, nil) }
-                if chunk.isEmpty {
-                    state.result = .failure(Closed(output: String(decoding: state.buffer, as: UTF8.self)))
-                } else {
-                    state.buffer.append(chunk)
-                    if let newline = state.buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                        let line = String(decoding: state.buffer[..<newline], as: UTF8.self)
-                        if line.hasPrefix("PORT "), let port = Int(line.dropFirst(5)) {
-                            state.result = .success(port)
-                        } else {
-                            state.result = .failure(Closed(output: line))
-                        }
-                    }
-                }
-                guard let result = state.result else { return (nil, nil) }
-                defer { state.waiter = nil }
-                return (state.waiter, result)
-            }
-            if result != nil { handle.readabilityHandler = nil }
-            if let waiter, let result { waiter.resume(with: result) }
-        }
-    }
-
-    package func port(timeout: Duration) async throws -> Int {
-        try await withThrowingTaskGroup(of: Int?.self) { group in
-            group.addTask {
-                try await withCheckedThrowingContinuation { continuation in
-                    let ready = self.state.withLockedValue { state -> Result<Int, any Error>? in
-                        if let result = state.result { return result }
-                        state.waiter = continuation
-                        return nil
-                    }
-                    if let ready { continuation.resume(with: ready) }
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = try await group.next() ?? nil
-            if let port = first {
-                group.cancelAll()
-                return port
-            }
-            // Unblock the reader child before leaving the group.
-            let waiter = state.withLockedValue { state -> CheckedContinuation<Int, any Error>? in
-                if state.result == nil { state.result = .failure(TimedOut()) }
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume(throwing: TimedOut())
-            throw TimedOut()
-        }
     }
 }

@@ -77,7 +77,7 @@ struct AlertsEndToEndTests {
         try await s.sk("alerts", "add", "doomed", "--webhook", receiver.url("/h"))
         let first = try Daemon(s, name: "first")
         let hung = try await receiver.request(1, timeout: .seconds(30))
-        first.kill9()
+        await first.kill9()
         let second = try Daemon(s, name: "second")
         let retried = try await receiver.request(2, timeout: .seconds(30))
         #expect(retried.header("X-SchedulerKit-Delivery") == hung.header("X-SchedulerKit-Delivery"))

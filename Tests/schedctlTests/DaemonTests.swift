@@ -1,5 +1,6 @@
 import Foundation
 import SchedulerKit
+import SchedulerKitTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -9,32 +10,33 @@ import Glibc
 @Suite("schedctl daemon")
 struct DaemonTests {
     /// A daemon running in the background; stopped (SIGTERM) or killed (SIGKILL) by the test.
-    final class Daemon: @unchecked Sendable {
-        let process = Process()
+    final class Daemon: Sendable {
+        let process: ChildProcess
         let log: String
 
         init(_ sandbox: Sandbox, _ extra: [String] = [], name: String = "daemon") throws {
             log = sandbox.path("\(name).log")
-            _ = FileManager.default.createFile(atPath: log, contents: nil)
-            process.executableURL = URL(fileURLWithPath: try Sandbox.binary())
-            process.arguments = ["daemon", "--db", sandbox.db, "--grace", "2s"] + extra
-            process.standardOutput = FileHandle(forWritingAtPath: log)
-            process.standardError = FileHandle(forWritingAtPath: log)
-            try process.run()
+            process = try ChildProcess(
+                executable: try Sandbox.binary(), arguments: ["daemon", "--db", sandbox.db, "--grace", "2s"] + extra,
+                stdout: log, stderr: log)
         }
 
-        var pid: Int32 { process.processIdentifier }
+        var pid: Int32 { process.pid }
 
-        func kill9() {
-            kill(pid, SIGKILL)
-            process.waitUntilExit()
+        func kill9() async {
+            process.signal(SIGKILL)
+            await process.wait()
         }
 
         /// SIGTERM, then waits (bounded) for a clean exit; returns the exit status.
         func stop(timeout: Double = 30) async throws -> Int32 {
-            kill(pid, SIGTERM)
-            try await waitUntil(timeout: timeout, "daemon \(pid) exits") { !self.process.isRunning }
-            return process.terminationStatus
+            process.signal(SIGTERM)
+            guard let status = await process.wait(timeout: .milliseconds(Int64(timeout * 1000))) else {
+                Issue.record("daemon \(pid) did not exit within \(timeout)s after SIGTERM")
+                process.signal(SIGKILL)
+                return await process.wait()
+            }
+            return status
         }
 
         var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
@@ -107,7 +109,7 @@ struct DaemonTests {
         try await Self.waitUntil("a run of long is running") {
             try await runs(s, job: "long").contains { $0.status == .running }
         }
-        first.kill9()
+        await first.kill9()
         let inFlight = try #require(try await runs(s, job: "long").first { $0.status == .running })
         // The command was started by the dead daemon; it is orphaned, not our business, but do not leak it.
         defer {

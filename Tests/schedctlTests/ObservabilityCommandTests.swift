@@ -144,7 +144,7 @@ struct ObservabilityCommandTests {
             let long = try await s.sk("--json", "runs", "long", "--status", "running").jsonArray()
             return doomed["status"] as? String == "failed" && !long.isEmpty
         }
-        daemon.kill9()
+        await daemon.kill9()
         let r = try await s.sk("check")
         #expect(r.status == 2, "\(r)")
         #expect(r.stdout.contains("job_retired: job \"doomed\""))

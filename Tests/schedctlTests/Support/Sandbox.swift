@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SchedulerKit
+import SchedulerKitTestSupport
 import Testing
 
 /// What one run of the binary produced.
@@ -75,24 +76,16 @@ final class Sandbox: @unchecked Sendable {
         environment.merge(env) { _, new in new }
         for key in unset { environment[key] = nil }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try executable ?? Self.binary())
-        process.arguments = arguments
-        process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: dir)
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        let done = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in done.signal() }
         let start = Date()
-        try process.run()
-        let finished = await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
-            DispatchQueue.global().async { c.resume(returning: done.wait(timeout: .now() + timeout) == .success) }
-        }
-        if !finished {
-            kill(process.processIdentifier, SIGKILL)
-            done.wait()
+        // Not Foundation's Process: its run() crashes intermittently on Linux with Swift 6.3.1
+        // (see ChildProcess).
+        let process = try ChildProcess(
+            executable: try executable ?? Self.binary(), arguments: arguments, environment: environment,
+            workingDirectory: dir, stdout: outPath, stderr: errPath)
+        var status = await process.wait(timeout: .milliseconds(Int64(timeout * 1000)))
+        if status == nil {
+            process.signal(SIGKILL)
+            status = await process.wait()
             Issue.record("schedctl \(arguments) did not finish within \(timeout)s")
         }
         let seconds = Date().timeIntervalSince(start)
@@ -101,7 +94,7 @@ final class Sandbox: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: outPath)
         try? FileManager.default.removeItem(atPath: errPath)
         return CLIResult(
-            status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+            status: status ?? -1, stdout: String(decoding: stdoutData, as: UTF8.self),
             stderr: String(decoding: stderrData, as: UTF8.self), stdoutData: stdoutData, seconds: seconds)
     }
 
