@@ -48,6 +48,13 @@ actor CompletionRecorder {
     }
 
     private func flush() async {
+        // Endings of runs started together arrive together: let the others in before writing,
+        // as long as each yield brings more (bounded), so the batch is one transaction, not two.
+        var seen = 0
+        for _ in 0..<16 where pending.count != seen {
+            seen = pending.count
+            await Task.yield()
+        }
         while !pending.isEmpty {
             let batch = Array(pending.prefix(configuration.maxBatch))
             pending.removeFirst(batch.count)

@@ -8,6 +8,7 @@ final class FirstOf<Value: Sendable>: Sendable {
     private struct State {
         var value: Value?
         var waiters: [UInt64: CheckedContinuation<Value?, Never>] = [:]
+        var callbacks: [@Sendable (Value) -> Void] = []
         var next: UInt64 = 0
     }
     private let state = Mutex(State())
@@ -17,16 +18,29 @@ final class FirstOf<Value: Sendable>: Sendable {
     /// Settles the value; false when it was already settled.
     @discardableResult
     func settle(_ value: Value) -> Bool {
-        let waiters = state.withLock { s -> [CheckedContinuation<Value?, Never>]? in
+        let settled = state.withLock { s -> ([CheckedContinuation<Value?, Never>], [@Sendable (Value) -> Void])? in
             guard s.value == nil else { return nil }
             s.value = value
             let w = Array(s.waiters.values)
+            let c = s.callbacks
             s.waiters.removeAll()
-            return w
+            s.callbacks.removeAll()
+            return (w, c)
         }
-        guard let waiters else { return false }
+        guard let (waiters, callbacks) = settled else { return false }
         for w in waiters { w.resume(returning: value) }
+        for c in callbacks { c(value) }
         return true
+    }
+
+    /// Calls `body` with the value once it is settled (at once if it already is), without a task.
+    func onSettle(_ body: @escaping @Sendable (Value) -> Void) {
+        let now = state.withLock { s -> Value? in
+            if let v = s.value { return v }
+            s.callbacks.append(body)
+            return nil
+        }
+        if let now { body(now) }
     }
 
     var value: Value? { state.withLock { $0.value } }

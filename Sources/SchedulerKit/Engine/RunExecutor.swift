@@ -54,12 +54,9 @@ enum RunExecutor {
                 } catch {}
             }
         }
-        let stopWatcher = Task {
-            if let reason = await stop.wait() { ending.settle(.stopped(reason)) }
-        }
+        stop.onSettle { ending.settle(.stopped($0)) }
         let first = await ending.wait() ?? .stopped(.shutdown)
         timer?.cancel()
-        stopWatcher.cancel()
 
         switch first {
         case .finished(let error):

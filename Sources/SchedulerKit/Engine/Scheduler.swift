@@ -185,6 +185,14 @@ public actor Scheduler: Service {
     private func claimLoop(launch: (ClaimedRun, FirstOf<StopReason>) -> Void) async {
         var backoff = 0.25
         while !isStopping {
+            // Workers of runs started together free up together: when few are free and others
+            // are finishing, let them finish (a bounded number of yields) so one claim starts many.
+            var settled = running.count
+            for _ in 0..<16 where running.count > 0 && configuration.concurrency - running.count < max(1, configuration.concurrency / 2) {
+                await Task.yield()
+                if running.count == settled { break }
+                settled = running.count
+            }
             let seen = wake.generation
             let free = max(0, configuration.concurrency - running.count)
             let now = clock.now()

@@ -30,3 +30,21 @@ extension DatabaseValueConvertible where Self: StatementColumnConvertible {
         try fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
     }
 }
+
+extension Database {
+    /// Decodes each row of a cached statement in place (no copy of the row's values), through
+    /// `decode`, which must not keep the row.
+    func decodeAll<T>(cached sql: String, arguments: StatementArguments = StatementArguments(), _ decode: (Row) throws -> T) throws -> [T] {
+        let cursor = try Row.fetchCursor(cachedStatement(sql: sql), arguments: arguments)
+        var out: [T] = []
+        while let row = try cursor.next() { out.append(try decode(row)) }
+        return out
+    }
+
+    /// The first row of a cached statement, decoded in place; nil when there is none.
+    func decodeOne<T>(cached sql: String, arguments: StatementArguments = StatementArguments(), _ decode: (Row) throws -> T) throws -> T? {
+        let cursor = try Row.fetchCursor(cachedStatement(sql: sql), arguments: arguments)
+        guard let row = try cursor.next() else { return nil }
+        return try decode(row)
+    }
+}

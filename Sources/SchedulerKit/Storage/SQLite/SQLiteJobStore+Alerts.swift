@@ -26,14 +26,14 @@ extension SQLiteJobStore {
 
     public func alert(id: String) async throws -> Alert? {
         try await read { db in
-            try Row.fetchOne(cached: db, sql: "SELECT * FROM run_alerts WHERE id = ?", arguments: [id]).map(RowDecoding.alert)
+            try db.decodeOne(cached: "SELECT * FROM run_alerts WHERE id = ?", arguments: [id], RowDecoding.alert)
         }
     }
 
     @discardableResult
     public func deleteAlert(id: String, audit: AuditRecord) async throws -> Alert {
         try await write { db in
-            guard let alert = try Row.fetchOne(cached: db, sql: "SELECT * FROM run_alerts WHERE id = ?", arguments: [id]).map(RowDecoding.alert)
+            guard let alert = try db.decodeOne(cached: "SELECT * FROM run_alerts WHERE id = ?", arguments: [id], RowDecoding.alert)
             else {
                 throw SchedulerError.notFound("no alert with id \(id)")
             }
@@ -45,8 +45,7 @@ extension SQLiteJobStore {
     }
 
     static func fetchAlerts(_ db: Database, jobId: JobID) throws -> [Alert] {
-        try Row.fetchAll(cached: db, sql: "SELECT * FROM run_alerts WHERE job_id = ? ORDER BY created_at, id", arguments: [jobId.rawValue])
-            .map(RowDecoding.alert)
+        try db.decodeAll(cached: "SELECT * FROM run_alerts WHERE job_id = ? ORDER BY created_at, id", arguments: [jobId.rawValue], RowDecoding.alert)
     }
 
     // MARK: Audit
@@ -64,7 +63,7 @@ extension SQLiteJobStore {
                 sql += " LIMIT ?"
                 args.append(limit)
             }
-            return try Row.fetchAll(cached: db, sql: sql, arguments: StatementArguments(args)).map(RowDecoding.audit)
+            return try db.decodeAll(cached: sql, arguments: StatementArguments(args), RowDecoding.audit)
         }
     }
 }

@@ -9,15 +9,14 @@ extension SQLiteJobStore {
         let p = normalized
         return try await write(notify: false) { db in
             var result = ClaimResult()
-            let due = try Row.fetchAll(
-                cached: db,
-                sql: """
+            let due = try db.decodeAll(
+                cached: """
                     SELECT \(RowDecoding.jobColumns) FROM jobs
                     WHERE next_run_at <= ? AND status = 'active' ORDER BY next_run_at LIMIT ?
                     """,
-                arguments: [ms(p.now), p.maxEnqueue])
-            for row in due {
-                try self.enqueueDueSlots(db, job: RowDecoding.job(row), params: p, into: &result)
+                arguments: [ms(p.now), p.maxEnqueue], RowDecoding.job)
+            for job in due {
+                try self.enqueueDueSlots(db, job: job, params: p, into: &result)
             }
             if p.maxStart > 0 {
                 try self.startQueuedRuns(db, params: p, into: &result)
@@ -52,10 +51,9 @@ extension SQLiteJobStore {
         var job = job
         job.nextRunAt = plan.next
         if let (slot, trigger) = runSlot {
-            let open = try Row.fetchAll(
-                cached: db, sql: "SELECT \(RowDecoding.runColumns) FROM runs WHERE job_id = ? AND status IN ('queued', 'running')",
-                arguments: [job.id.rawValue]
-            ).map(RowDecoding.run)
+            let open = try db.decodeAll(
+                cached: "SELECT \(RowDecoding.runColumns) FROM runs WHERE job_id = ? AND status IN ('queued', 'running')",
+                arguments: [job.id.rawValue], RowDecoding.run)
             var run = Run(
                 id: .generate(at: p.now), jobId: job.id, jobName: job.name, trigger: trigger, scheduledFor: slot,
                 queuedAt: p.now)
@@ -78,7 +76,7 @@ extension SQLiteJobStore {
                         if other.status == .queued {
                             let previous = other.status
                             other.apply(.error(.replaced, "replaced by run \(run.id) for \(ISO8601.string(slot))"), at: p.now)
-                            try Self.updateRun(db, other)
+                            try Self.writeRunEnd(db, other)
                             try recordTransition(db, job: job, run: other, previous: previous, at: p.now)
                             result.created.append(other)
                         } else {
@@ -107,21 +105,19 @@ extension SQLiteJobStore {
 
     /// Starts queued runs whose time has come, leasing them to the caller.
     private func startQueuedRuns(_ db: Database, params p: ClaimParams, into result: inout ClaimResult) throws {
-        let rows = try Row.fetchAll(
-            cached: db,
-            sql: """
+        let queued = try db.decodeAll(
+            cached: """
                 SELECT \(RowDecoding.runColumns) FROM runs
                 WHERE status = 'queued' AND not_before <= ? ORDER BY not_before, id LIMIT ?
                 """,
-            arguments: [ms(p.now), p.maxStart])
+            arguments: [ms(p.now), p.maxStart], RowDecoding.run)
         var jobs: [JobID: Job] = [:]
         let lease = p.now.addingTimeInterval(p.leaseDuration).millisecondPrecision
-        for row in rows {
-            var run = RowDecoding.run(row)
+        for var run in queued {
             guard let job = try jobs[run.jobId] ?? Self.fetchJob(db, id: run.jobId) else {
                 // Its job is gone (deleted by a process that did not cancel it): it cannot run.
                 run.apply(.error(.cancelled, "job deleted"), at: p.now)
-                try Self.updateRun(db, run)
+                try Self.writeRunEnd(db, run)
                 continue
             }
             jobs[job.id] = job
@@ -145,27 +141,32 @@ extension SQLiteJobStore {
         guard !params.isEmpty else { return [] }
         return try await write(notify: false) { db in
             // A run that vanished (pruned) has nothing to record; the others still are.
-            try params.compactMap { p in
+            var jobs = JobCache()
+            return try params.compactMap { p in
                 guard let run = try Self.fetchRun(db, id: p.runId) else { return nil }
-                return try self.finishRun(db, run: run, outcome: p.outcome, now: p.now.millisecondPrecision, retryJitter: p.retryJitter)
+                return try self.finishRun(
+                    db, run: run, outcome: p.outcome, now: p.now.millisecondPrecision, retryJitter: p.retryJitter, jobs: &jobs)
             }
         }
     }
 
     /// Records a run's end and everything that follows from it, in the caller's transaction.
-    func finishRun(_ db: Database, run: Run, outcome: RunOutcome, now: Date, retryJitter: Double) throws -> CompletionResult {
+    func finishRun(
+        _ db: Database, run: Run, outcome: RunOutcome, now: Date, retryJitter: Double, jobs: inout JobCache
+    ) throws -> CompletionResult {
         guard !run.status.isTerminal else {
-            let job = try Self.fetchJob(db, id: run.jobId)
+            let job = try jobs.job(db, id: run.jobId)
             return CompletionResult(run: run, job: job, recorded: false)
         }
         var run = run
         let previous = run.status
         run.apply(outcome, at: now)
-        try Self.updateRun(db, run)
-        guard var job = try Self.fetchJob(db, id: run.jobId) else {
+        try Self.writeRunEnd(db, run)
+        guard var job = try jobs.job(db, id: run.jobId) else {
             return CompletionResult(run: run, job: nil, recorded: true)
         }
         var result = CompletionResult(run: run, job: job, recorded: true)
+        defer { jobs.jobs[run.jobId] = .some(result.job) }
 
         // Streak rules: failed/timed_out add one, success resets, the rest leave it alone.
         if run.status.countsTowardStreak {
@@ -287,7 +288,8 @@ extension SQLiteJobStore {
                 args += StatementArguments(gone)
             }
             sql += ")"
-            let lost = try Row.fetchAll(cached: db, sql: sql, arguments: args).map(RowDecoding.run)
+            let lost = try db.decodeAll(cached: sql, arguments: args, RowDecoding.run)
+            var jobs = JobCache()
             return try lost.map { run in
                 let why: String
                 if let owner = run.leaseOwner, gone.contains(owner) {
@@ -295,7 +297,7 @@ extension SQLiteJobStore {
                 } else {
                     why = "lease expired at \(run.leaseExpiresAt.map { ISO8601.string($0) } ?? "?") (worker \(run.leaseOwner ?? "?") stopped renewing it)"
                 }
-                return try self.finishRun(db, run: run, outcome: .error(.lost, why), now: now, retryJitter: 0)
+                return try self.finishRun(db, run: run, outcome: .error(.lost, why), now: now, retryJitter: 0, jobs: &jobs)
             }
         }
     }
@@ -428,5 +430,18 @@ extension Schedule {
             if let first = nextFire(after: from), first <= date { return walk(from: first) }
             window *= 2
         }
+    }
+}
+
+/// Jobs read during one transaction, so a batch of runs of the same job reads it once; a
+/// cached `nil` means the job is gone.
+struct JobCache {
+    var jobs: [JobID: Job?] = [:]
+
+    mutating func job(_ db: Database, id: JobID) throws -> Job? {
+        if let cached = jobs[id] { return cached }
+        let job = try SQLiteJobStore.fetchJob(db, id: id)
+        jobs[id] = .some(job)
+        return job
     }
 }

@@ -10,9 +10,8 @@ extension SQLiteJobStore: DeliveryStore {
         }
         guard any else { return [] }
         return try await write(notify: false) { db in
-            let rows = try Row.fetchAll(
-                cached: db,
-                sql: """
+            let due = try db.decodeAll(
+                cached: """
                     SELECT d.* FROM deliveries d
                     WHERE d.status = 'pending' AND d.next_attempt_at <= ?
                       AND NOT EXISTS (
@@ -21,10 +20,10 @@ extension SQLiteJobStore: DeliveryStore {
                     ORDER BY d.next_attempt_at, d.id
                     LIMIT ?
                     """,
-                arguments: [ms(now), limit])
+                arguments: [ms(now), limit], RowDecoding.delivery)
             let hiddenUntil = ms(now.addingTimeInterval(lease))
-            return try rows.map { row in
-                var d = RowDecoding.delivery(row)
+            return try due.map { delivery in
+                var d = delivery
                 try db.execute(
                     cached: "UPDATE deliveries SET next_attempt_at = ?, lease_owner = ?, updated_at = ? WHERE id = ?",
                     arguments: [hiddenUntil, owner, ms(now), d.id])
@@ -86,7 +85,7 @@ extension SQLiteJobStore: DeliveryStore {
                 sql += " LIMIT ?"
                 args.append(limit)
             }
-            return try Row.fetchAll(cached: db, sql: sql, arguments: StatementArguments(args)).map(RowDecoding.delivery)
+            return try db.decodeAll(cached: sql, arguments: StatementArguments(args), RowDecoding.delivery)
         }
     }
 

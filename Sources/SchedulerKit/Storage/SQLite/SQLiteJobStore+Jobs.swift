@@ -18,8 +18,7 @@ extension SQLiteJobStore {
 
     public func job(named name: String) async throws -> Job? {
         try await read { db in
-            try Row.fetchOne(cached: db, sql: "SELECT \(RowDecoding.jobColumns) FROM jobs WHERE name = ?", arguments: [name])
-                .map(RowDecoding.job)
+            try db.decodeOne(cached: "SELECT \(RowDecoding.jobColumns) FROM jobs WHERE name = ?", arguments: [name], RowDecoding.job)
         }
     }
 
@@ -36,7 +35,7 @@ extension SQLiteJobStore {
                 sql += " LIMIT ?"
                 args.append(limit)
             }
-            return try Row.fetchAll(cached: db, sql: sql, arguments: StatementArguments(args)).map(RowDecoding.job)
+            return try db.decodeAll(cached: sql, arguments: StatementArguments(args), RowDecoding.job)
         }
     }
 
@@ -71,13 +70,11 @@ extension SQLiteJobStore {
                 throw SchedulerError.notFound("no job with id \(id)")
             }
             let now = ms(audit.at)
-            let queued = try Row.fetchAll(
-                cached: db, sql: "SELECT \(RowDecoding.runColumns) FROM runs WHERE job_id = ? AND status = 'queued'", arguments: [id.rawValue]
-            ).map(RowDecoding.run)
+            let queued = try db.decodeAll(cached: "SELECT \(RowDecoding.runColumns) FROM runs WHERE job_id = ? AND status = 'queued'", arguments: [id.rawValue], RowDecoding.run)
             for var run in queued {
                 let previous = run.status
                 run.apply(.error(.cancelled, "job deleted"), at: audit.at)
-                try Self.updateRun(db, run)
+                try Self.writeRunEnd(db, run)
                 try self.recordTransition(db, job: job, run: run, previous: previous, at: audit.at)
             }
             try db.execute(
@@ -92,8 +89,7 @@ extension SQLiteJobStore {
     // MARK: - Statements shared by the verbs
 
     static func fetchJob(_ db: Database, id: JobID) throws -> Job? {
-        try Row.fetchOne(cached: db, sql: "SELECT \(RowDecoding.jobColumns) FROM jobs WHERE id = ?", arguments: [id.rawValue])
-            .map(RowDecoding.job)
+        try db.decodeOne(cached: "SELECT \(RowDecoding.jobColumns) FROM jobs WHERE id = ?", arguments: [id.rawValue], RowDecoding.job)
     }
 
     static func insertJob(_ db: Database, _ job: Job) throws {

@@ -46,15 +46,14 @@ extension SQLiteJobStore {
                 sql += " LIMIT ?"
                 args.append(limit)
             }
-            return try Row.fetchAll(cached: db, sql: sql, arguments: StatementArguments(args)).map(RowDecoding.run)
+            return try db.decodeAll(cached: sql, arguments: StatementArguments(args), RowDecoding.run)
         }
     }
 
     // MARK: - Statements shared by the verbs
 
     static func fetchRun(_ db: Database, id: RunID) throws -> Run? {
-        try Row.fetchOne(cached: db, sql: "SELECT \(RowDecoding.runColumns) FROM runs WHERE id = ?", arguments: [id.rawValue])
-            .map(RowDecoding.run)
+        try db.decodeOne(cached: "SELECT \(RowDecoding.runColumns) FROM runs WHERE id = ?", arguments: [id.rawValue], RowDecoding.run)
     }
 
     /// Inserts a run; false when its (job, slot, attempt) already exists.
@@ -65,10 +64,19 @@ extension SQLiteJobStore {
         return db.changesCount > 0
     }
 
-    static func updateRun(_ db: Database, _ run: Run) throws {
+    /// Writes how a run ended (after `Run.apply(_:at:)`). Only the ending's columns are set, so
+    /// SQLite leaves untouched the indexes on the others.
+    static func writeRunEnd(_ db: Database, _ run: Run) throws {
         try db.execute(
-            cached: "UPDATE runs SET (\(RowDecoding.runColumns)) = (\(placeholders(21))) WHERE id = ?",
-            arguments: RowDecoding.runArguments(run) + [run.id.rawValue])
+            cached: """
+                UPDATE runs SET status = ?, finished_at = ?, exit_code = ?, error_type = ?, error_code = ?,
+                    error_category = ?, error_message = ?, output = ?, lease_expires_at = NULL
+                WHERE id = ?
+                """,
+            arguments: [
+                run.status.rawValue, msOpt(run.finishedAt), run.exitCode.map { Int64($0) }, run.errorType?.rawValue,
+                run.errorCode, run.errorCategory, run.errorMessage, run.output, run.id.rawValue,
+            ])
     }
 
     /// Offers a run's transition to the outbox policy and writes what it returns, in the
