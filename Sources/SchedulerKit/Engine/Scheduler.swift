@@ -42,6 +42,10 @@ public actor Scheduler: Service {
     private nonisolated let stopRequested = Mutex(false)
     private let recorder: CompletionRecorder
     private var running: [RunID: FirstOf<StopReason>] = [:]
+    /// Endings waiting to be recorded together with the next claim (one transaction for both).
+    private var endings: [CompleteRunParams] = []
+    /// Whether the claim loop takes endings; when it does not (shutdown), the recorder does.
+    private var claimLoopActive = false
     private var phase = Phase.idle
     private let drained = FirstOf<Bool>()
 
@@ -184,25 +188,46 @@ public actor Scheduler: Service {
 
     private func claimLoop(launch: (ClaimedRun, FirstOf<StopReason>) -> Void) async {
         var backoff = 0.25
+        claimLoopActive = true
+        defer {
+            claimLoopActive = false
+            // Endings that arrived for a pass that will not come: the recorder writes them.
+            let leftover = endings
+            endings = []
+            for ending in leftover { recordAlone(ending) }
+        }
         while !isStopping {
-            // Workers of runs started together free up together: when few are free and others
-            // are finishing, let them finish (a bounded number of yields) so one claim starts many.
-            var settled = running.count
-            for _ in 0..<16 where running.count > 0 && configuration.concurrency - running.count < max(1, configuration.concurrency / 2) {
+            // Workers of runs started together free up together: while few are free and others
+            // are finishing, let them finish (a bounded number of yields) so that one transaction
+            // records many endings and starts many runs.
+            var settled = endings.count
+            for _ in 0..<16 where running.count > endings.count && busyWorkers > configuration.concurrency / 2 {
                 await Task.yield()
-                if running.count == settled { break }
-                settled = running.count
+                if endings.count == settled { break }
+                settled = endings.count
             }
-            let seen = wake.generation
-            let free = max(0, configuration.concurrency - running.count)
+            let batch = endings
+            endings = []
+            let free = max(0, configuration.concurrency - (running.count - batch.count))
             let now = clock.now()
+            let params = ClaimParams(
+                now: now, owner: owner, leaseDuration: configuration.leaseDuration, maxStart: free,
+                maxEnqueue: configuration.maxEnqueuePerClaim, misfireGrace: configuration.misfireGrace,
+                jitter: { Double.random(in: 0...$0) })
             do {
-                let result = try await store.claimDueRuns(
-                    ClaimParams(
-                        now: now, owner: owner, leaseDuration: configuration.leaseDuration, maxStart: free,
-                        maxEnqueue: configuration.maxEnqueuePerClaim, misfireGrace: configuration.misfireGrace,
-                        jitter: { Double.random(in: 0...$0) }))
+                let (results, result): ([CompletionResult], ClaimResult)
+                if batch.isEmpty {
+                    (results, result) = ([], try await store.claimDueRuns(params))
+                } else {
+                    (results, result) = try await store.completeRunsAndClaim(batch, params)
+                }
                 backoff = 0.25
+                var recorded = Set<RunID>()
+                for r in results {
+                    recorded.insert(r.run.id)
+                    finished(r.run.id, r, notify: false)
+                }
+                for ending in batch where !recorded.contains(ending.runId) { finished(ending.runId, nil, notify: false) }
                 for run in result.created { hub.emit(.runCreated(run)) }
                 if !result.created.isEmpty || !result.started.isEmpty { deliveryWake.notify() }
                 for id in result.cancelRequested { running[id]?.settle(.replaced) }
@@ -212,7 +237,9 @@ public actor Scheduler: Service {
                     launch(claimed, stop)
                 }
                 if isStopping { break }
-                // A full batch means more may be waiting: claim again before sleeping.
+                let seen = wake.generation
+                // More endings, or a full batch (more may be waiting): go again before sleeping.
+                if !endings.isEmpty { continue }
                 let filledWorkers = free > 0 && result.started.count == free
                 if result.created.count >= configuration.maxEnqueuePerClaim || (filledWorkers && running.count < configuration.concurrency) {
                     continue
@@ -236,12 +263,27 @@ public actor Scheduler: Service {
                 }
                 await waitForWake(after: seen, until: deadline)
             } catch {
+                // The endings must not be lost: the recorder retries them on its own.
+                for ending in batch { recordAlone(ending) }
+                let seen = wake.generation
                 let e = error as? SchedulerError ?? SchedulerError(.storage, "\(error)")
                 hub.emit(.storeError(e))
                 configuration.logger.error("claiming failed; retrying", metadata: ["error": "\(e.message)", "retry_in": "\(backoff)s"])
                 await waitForWake(after: seen, until: clock.now().addingTimeInterval(backoff))
                 backoff = min(30, backoff * 2)
             }
+        }
+    }
+
+    /// Workers whose run has not ended yet.
+    private var busyWorkers: Int { running.count - endings.count }
+
+    /// Records one ending through the recorder (retries, then `store_error`), outside the claim loop.
+    private func recordAlone(_ ending: CompleteRunParams) {
+        let recorder = self.recorder
+        Task {
+            let result = await recorder.record(ending)
+            await self.finished(ending.runId, result)
         }
     }
 
@@ -286,12 +328,17 @@ public actor Scheduler: Service {
         } else {
             outcome = .error(.handlerMissing, "no handler is registered for kind \"\(claimed.job.kind)\" in scheduler \(owner)")
         }
-        let result = await recorder.record(
-            CompleteRunParams(runId: run.id, outcome: outcome, now: clock.now(), retryJitter: Double.random(in: 0...1)))
-        finished(run.id, result)
+        let ending = CompleteRunParams(runId: run.id, outcome: outcome, now: clock.now(), retryJitter: Double.random(in: 0...1))
+        if claimLoopActive && !isStopping {
+            // Recorded by the claim loop's next pass, in the transaction that hands out new runs.
+            endings.append(ending)
+            wake.notify()
+        } else {
+            finished(run.id, await recorder.record(ending))
+        }
     }
 
-    private func finished(_ id: RunID, _ result: CompletionResult?) {
+    private func finished(_ id: RunID, _ result: CompletionResult?, notify: Bool = true) {
         running[id] = nil
         if let result {
             if result.recorded { hub.emit(.runFinished(result)) }
@@ -304,7 +351,7 @@ public actor Scheduler: Service {
             if let retry = result.retry { hub.emit(.runCreated(retry)) }
         }
         if running.isEmpty && isStopping { drained.settle(true) }
-        wake.notify()
+        if notify { wake.notify() }
     }
 
     /// Lets the dispatcher finish its attempts in flight and make a last pass, within the

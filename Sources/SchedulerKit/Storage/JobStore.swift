@@ -52,6 +52,9 @@ public protocol JobStore: Sendable {
     /// A run that is no longer `running` (reaped meanwhile) keeps its status; its result says so.
     /// A run that no longer exists has no result.
     func completeRuns(_ params: [CompleteRunParams]) async throws -> [CompletionResult]
+    /// Records run endings (``completeRuns(_:)``) and claims (``claimDueRuns(_:)``) in one
+    /// transaction: how a busy scheduler hands finished workers their next runs.
+    func completeRunsAndClaim(_ endings: [CompleteRunParams], _ claim: ClaimParams) async throws -> ([CompletionResult], ClaimResult)
     /// Renews the lease of `owner`'s running runs.
     ///
     /// - returns: the ids of those runs that someone asked to cancel, and of those the owner no longer holds.

@@ -7,22 +7,35 @@ extension SQLiteJobStore {
         var normalized = params
         normalized.now = params.now.millisecondPrecision
         let p = normalized
+        return try await write(notify: false) { db in try self.claim(db, p) }
+    }
+
+    public func completeRunsAndClaim(_ endings: [CompleteRunParams], _ params: ClaimParams) async throws -> ([CompletionResult], ClaimResult) {
+        var normalized = params
+        normalized.now = params.now.millisecondPrecision
+        let p = normalized
         return try await write(notify: false) { db in
-            var result = ClaimResult()
-            let due = try db.decodeAll(
-                cached: """
-                    SELECT \(RowDecoding.jobColumns) FROM jobs
-                    WHERE next_run_at <= ? AND status = 'active' ORDER BY next_run_at LIMIT ?
-                    """,
-                arguments: [ms(p.now), p.maxEnqueue], RowDecoding.job)
-            for job in due {
-                try self.enqueueDueSlots(db, job: job, params: p, into: &result)
-            }
-            if p.maxStart > 0 {
-                try self.startQueuedRuns(db, params: p, into: &result)
-            }
-            return result
+            let results = try self.finishRuns(db, endings)
+            return (results, try self.claim(db, p))
         }
+    }
+
+    /// The claim of `claimDueRuns`, in the caller's transaction.
+    private func claim(_ db: Database, _ p: ClaimParams) throws -> ClaimResult {
+        var result = ClaimResult()
+        let due = try db.decodeAll(
+            cached: """
+                SELECT \(RowDecoding.jobColumns) FROM jobs
+                WHERE next_run_at <= ? AND status = 'active' ORDER BY next_run_at LIMIT ?
+                """,
+            arguments: [ms(p.now), p.maxEnqueue], RowDecoding.job)
+        for job in due {
+            try enqueueDueSlots(db, job: job, params: p, into: &result)
+        }
+        if p.maxStart > 0 {
+            try startQueuedRuns(db, params: p, into: &result)
+        }
+        return result
     }
 
     /// Turns the due slot(s) of one job into a run (or a recorded skip) and advances `nextRunAt`.
@@ -139,15 +152,20 @@ extension SQLiteJobStore {
 
     public func completeRuns(_ params: [CompleteRunParams]) async throws -> [CompletionResult] {
         guard !params.isEmpty else { return [] }
-        return try await write(notify: false) { db in
-            // A run that vanished (pruned) has nothing to record; the others still are.
-            var jobs = JobCache()
-            return try params.compactMap { p in
-                guard let run = try Self.fetchRun(db, id: p.runId) else { return nil }
-                return try self.finishRun(
-                    db, run: run, outcome: p.outcome, now: p.now.millisecondPrecision, retryJitter: p.retryJitter, jobs: &jobs)
-            }
+        return try await write(notify: false) { db in try self.finishRuns(db, params) }
+    }
+
+    /// The recording of `completeRuns`, in the caller's transaction.
+    private func finishRuns(_ db: Database, _ params: [CompleteRunParams]) throws -> [CompletionResult] {
+        // A run that vanished (pruned) has nothing to record; the others still are.
+        var jobs = JobCache()
+        let results: [CompletionResult] = try params.compactMap { p -> CompletionResult? in
+            guard let run = try Self.fetchRun(db, id: p.runId) else { return nil }
+            return try finishRun(
+                db, run: run, outcome: p.outcome, now: p.now.millisecondPrecision, retryJitter: p.retryJitter, jobs: &jobs)
         }
+        try jobs.flush(db)
+        return results
     }
 
     /// Records a run's end and everything that follows from it, in the caller's transaction.
@@ -214,15 +232,8 @@ extension SQLiteJobStore {
             try db.execute(cached: "DELETE FROM jobs WHERE id = ?", arguments: [job.id.rawValue])
             result.job = nil
         } else {
-            try db.execute(
-                cached: """
-                    UPDATE jobs SET consecutive_errors = ?, last_run_at = ?, last_run_status = ?, status = ?, next_run_at = ?
-                    WHERE id = ?
-                    """,
-                arguments: [
-                    job.consecutiveErrors, msOpt(job.lastRunAt), job.lastRunStatus?.rawValue, job.status.rawValue,
-                    msOpt(job.nextRunAt), job.id.rawValue,
-                ])
+            // Written once per batch by `JobCache.flush`: a batch often ends several runs of one job.
+            jobs.dirty.insert(job.id)
             result.job = job
         }
         return result
@@ -290,7 +301,7 @@ extension SQLiteJobStore {
             sql += ")"
             let lost = try db.decodeAll(cached: sql, arguments: args, RowDecoding.run)
             var jobs = JobCache()
-            return try lost.map { run in
+            let results: [CompletionResult] = try lost.map { run -> CompletionResult in
                 let why: String
                 if let owner = run.leaseOwner, gone.contains(owner) {
                     why = "worker \(owner) is gone (process no longer exists)"
@@ -299,6 +310,8 @@ extension SQLiteJobStore {
                 }
                 return try self.finishRun(db, run: run, outcome: .error(.lost, why), now: now, retryJitter: 0, jobs: &jobs)
             }
+            try jobs.flush(db)
+            return results
         }
     }
 
@@ -433,10 +446,29 @@ extension Schedule {
     }
 }
 
-/// Jobs read during one transaction, so a batch of runs of the same job reads it once; a
-/// cached `nil` means the job is gone.
+/// Jobs read during one transaction, so a batch of runs of the same job reads it once and
+/// writes it once; a cached `nil` means the job is gone.
 struct JobCache {
     var jobs: [JobID: Job?] = [:]
+    /// Jobs whose run summary, streak or status changed, written by `flush`.
+    var dirty: Set<JobID> = []
+
+    /// Writes the run-driven fields of the changed jobs.
+    mutating func flush(_ db: Database) throws {
+        for id in dirty {
+            guard let cached = jobs[id], let job = cached else { continue }
+            try db.execute(
+                cached: """
+                    UPDATE jobs SET consecutive_errors = ?, last_run_at = ?, last_run_status = ?, status = ?, next_run_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    job.consecutiveErrors, msOpt(job.lastRunAt), job.lastRunStatus?.rawValue, job.status.rawValue,
+                    msOpt(job.nextRunAt), job.id.rawValue,
+                ])
+        }
+        dirty.removeAll()
+    }
 
     mutating func job(_ db: Database, id: JobID) throws -> Job? {
         if let cached = jobs[id] { return cached }
