@@ -20,9 +20,10 @@ public struct DeliveryDispatcher: Sendable {
         /// Seconds a taken delivery is hidden from other dispatchers (default 120): longer than
         /// any attempt can take, so only a dispatcher that died leaves it to be taken again.
         public var lease: Double = 120
-        /// Seconds between checks when nothing wakes the dispatcher (default 1), which is how
-        /// deliveries written by other processes are noticed.
-        public var pollInterval: Double = 1
+        /// Seconds between checks when nothing wakes the dispatcher (default 30): a safety net.
+        /// In a scheduler it is woken by every transition that writes a notification, and by
+        /// the scheduler's detection of other processes' commits (within a second).
+        public var pollInterval: Double = 30
         public init() {}
     }
 

@@ -1,19 +1,33 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Delivers webhook notifications: the POST of SPEC §4 with its headers and, when the alert has
 /// a secret, the `X-SchedulerKit-Signature` computed at send time.
 public final class WebhookTransport: NotificationTransport {
-    let sender: WebhookSender
     let clock: any SchedulerClock
+    private let configuration: WebhookSender.Configuration
+    private let logger: Logger
+    /// Made on the first delivery: a scheduler without webhooks starts no HTTP client or event loops.
+    private let sender = Mutex<WebhookSender?>(nil)
 
     /// - parameters:
     ///   - configuration: timeouts and pool; its user agent is replaced by `SchedulerKit/<version>`.
     public init(configuration: WebhookSender.Configuration = .init(), clock: any SchedulerClock = SystemClock(), logger: Logger = Logger(label: "SchedulerKit.webhook")) {
         var config = configuration
         config.userAgent = "SchedulerKit/\(SchedulerKitVersion.string)"
-        self.sender = WebhookSender(configuration: config, logger: logger)
+        self.configuration = config
+        self.logger = logger
         self.clock = clock
+    }
+
+    private func client() -> WebhookSender {
+        sender.withLock { existing in
+            if let existing { return existing }
+            let made = WebhookSender(configuration: configuration, logger: logger)
+            existing = made
+            return made
+        }
     }
 
     /// The headers of a delivery's request; the signature uses `timestamp` (unix seconds).
@@ -33,7 +47,7 @@ public final class WebhookTransport: NotificationTransport {
     public func send(_ delivery: Delivery) async -> DeliveryAttemptResult {
         let body = Array(delivery.payload.utf8)
         let timestamp = Int64(clock.now().timeIntervalSince1970.rounded(.down))
-        let result = await sender.post(url: delivery.target, headers: Self.headers(for: delivery, body: body, timestamp: timestamp), body: body)
+        let result = await client().post(url: delivery.target, headers: Self.headers(for: delivery, body: body, timestamp: timestamp), body: body)
         switch result {
         case .delivered(let status):
             return .delivered(statusCode: status)
@@ -45,7 +59,7 @@ public final class WebhookTransport: NotificationTransport {
     }
 
     public func shutdown() async {
-        await sender.shutdown()
+        if let made = sender.withLock({ $0 }) { await made.shutdown() }
     }
 }
 

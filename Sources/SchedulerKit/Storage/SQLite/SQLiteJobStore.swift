@@ -21,6 +21,12 @@ public final class SQLiteJobStore: JobStore {
         /// `NORMAL` survives process crashes (kill -9) but may lose the last transactions on power
         /// loss; `FULL` survives both at the price of an fsync per commit.
         public var synchronousFull: Bool = false
+        /// Reader connections at most (default 3): a scheduler reads little at a time; `list`
+        /// needs one.
+        public var maximumReaderCount = 3
+        /// SQLite page cache per connection, in KiB (default 1024): hot pages of a scheduler's
+        /// indexes fit; a larger cache only speeds up scans of big tables.
+        public var cacheSizeKiB = 1024
         /// Writes the notifications of run transitions in the same transactions.
         public var outbox: any OutboxPolicy = NotificationOutbox()
         public init() {}
@@ -46,8 +52,10 @@ public final class SQLiteJobStore: JobStore {
         config.foreignKeysEnabled = true
         config.label = "SchedulerKit"
         let synchronous = configuration.synchronousFull ? "FULL" : "NORMAL"
+        let cacheSize = -max(64, configuration.cacheSizeKiB)
+        config.maximumReaderCount = max(1, configuration.maximumReaderCount)
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous); PRAGMA cache_size = \(cacheSize)")
         }
         do {
             if state == .new {
