@@ -17,6 +17,11 @@ extension Scheduler {
         public var shutdownGrace: Double = 30
         /// A slot later than this many seconds counts as missed and the misfire policy applies (default 60).
         public var misfireGrace: Double = 60
+        /// Seconds before its instant a scheduled slot is turned into a queued run (default 0.5),
+        /// so that many jobs due at the same instant start together at it rather than one claim
+        /// transaction after another. A slot whose job has a run in progress (and an overlap
+        /// policy other than `allow`) is still decided at its instant. 0 turns lookahead off.
+        public var lookahead: Double = 0.5
         /// Seconds between checks for changes made by other processes (default 1).
         public var externalPollInterval: Double = 1
         /// Due jobs turned into runs per claim transaction at most (default 1000).

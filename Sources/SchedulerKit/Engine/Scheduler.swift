@@ -171,6 +171,7 @@ public actor Scheduler: Service {
             await self.claimLoop { claimed, stop in
                 group.addTask { await self.execute(claimed, stop: stop) }
             }
+            await self.releaseUpcoming()
             await self.drain()
             await self.stopDispatcher()
             group.cancelAll()
@@ -210,10 +211,11 @@ public actor Scheduler: Service {
             endings = []
             let free = max(0, configuration.concurrency - (running.count - batch.count))
             let now = clock.now()
-            let params = ClaimParams(
+            var params = ClaimParams(
                 now: now, owner: owner, leaseDuration: configuration.leaseDuration, maxStart: free,
                 maxEnqueue: configuration.maxEnqueuePerClaim, misfireGrace: configuration.misfireGrace,
                 jitter: { Double.random(in: 0...$0) })
+            params.horizon = configuration.lookahead > 0 ? now.addingTimeInterval(configuration.lookahead) : nil
             do {
                 let (results, result): ([CompletionResult], ClaimResult)
                 if batch.isEmpty {
@@ -244,7 +246,7 @@ public actor Scheduler: Service {
                 if result.created.count >= configuration.maxEnqueuePerClaim || (filledWorkers && running.count < configuration.concurrency) {
                     continue
                 }
-                let next = try await store.nextWakeTime()
+                let next = try await store.nextWakeTime(now: clock.now(), lookahead: configuration.lookahead)
                 var deadline = next
                 if let n = next, n <= clock.now() {
                     if n > now {
@@ -283,7 +285,7 @@ public actor Scheduler: Service {
         let recorder = self.recorder
         Task {
             let result = await recorder.record(ending)
-            await self.finished(ending.runId, result)
+            self.finished(ending.runId, result)
         }
     }
 
@@ -308,7 +310,9 @@ public actor Scheduler: Service {
 
     // MARK: - Running
 
-    private func execute(_ claimed: ClaimedRun, stop: FirstOf<StopReason>) async {
+    /// Performs a claimed run off the actor (many runs started together start in parallel),
+    /// then hands its ending to the actor.
+    private nonisolated func execute(_ claimed: ClaimedRun, stop: FirstOf<StopReason>) async {
         let run = claimed.run
         hub.emit(.runStarted(run))
         let handler = handlers.withLock { $0[claimed.job.kind] }
@@ -329,12 +333,16 @@ public actor Scheduler: Service {
             outcome = .error(.handlerMissing, "no handler is registered for kind \"\(claimed.job.kind)\" in scheduler \(owner)")
         }
         let ending = CompleteRunParams(runId: run.id, outcome: outcome, now: clock.now(), retryJitter: Double.random(in: 0...1))
+        await ended(ending)
+    }
+
+    private func ended(_ ending: CompleteRunParams) async {
         if claimLoopActive && !isStopping {
             // Recorded by the claim loop's next pass, in the transaction that hands out new runs.
             endings.append(ending)
             wake.notify()
         } else {
-            finished(run.id, await recorder.record(ending))
+            finished(ending.runId, await recorder.record(ending))
         }
     }
 
@@ -368,6 +376,20 @@ public actor Scheduler: Service {
         }
         _ = await stopped.wait()
         timer.cancel()
+    }
+
+    /// Gives back the slots this scheduler queued ahead of their instant (lookahead) and will
+    /// not start now that it stops.
+    private func releaseUpcoming() async {
+        guard configuration.lookahead > 0 else { return }
+        do {
+            let released = try await store.releaseUpcomingRuns(owner: owner, now: clock.now())
+            if released > 0 {
+                configuration.logger.debug("released \(released) upcoming slot(s) queued ahead of their instant")
+            }
+        } catch {
+            hub.emit(.storeError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)")))
+        }
     }
 
     /// Waits for running runs up to the grace period, then stops the rest and waits for them to be recorded.
@@ -448,6 +470,7 @@ public actor Scheduler: Service {
             if token != last {
                 last = token
                 wake.notify()
+                deliveryWake.notify()
                 // Another process may have deleted a job whose run we hold, or asked to cancel it.
                 await checkCancellations()
             }

@@ -62,9 +62,15 @@ public protocol JobStore: Sendable {
     /// Ends as `system_error`/`lost` every running run whose lease expired before `now` or whose
     /// owner `isOwnerGone` says is dead.
     func rescueLostRuns(now: Date, isOwnerGone: @escaping @Sendable (String) -> Bool) async throws -> [CompletionResult]
-    /// The earliest instant at which `claimDueRuns` could find work: a job's `nextRunAt` or a
-    /// queued run's `notBefore`; nil when nothing is scheduled.
-    func nextWakeTime() async throws -> Date?
+    /// The earliest instant at which `claimDueRuns` could find work: a job's `nextRunAt`
+    /// (`lookahead` seconds early, unless within `now + lookahead` already) or a queued run's
+    /// `notBefore`; nil when nothing is scheduled.
+    func nextWakeTime(now: Date, lookahead: Double) async throws -> Date?
+    /// Undoes lookahead: deletes the runs `owner` queued ahead of a slot later than `now` (never
+    /// started) and makes each slot its job's next one again, so a scheduler that stops leaves
+    /// its upcoming slots to the misfire policy of whichever scheduler runs next. Returns how
+    /// many runs were released.
+    func releaseUpcomingRuns(owner: String, now: Date) async throws -> Int
     /// A number that changes when another process commits to the store (cheap to poll).
     func externalChangeToken() async throws -> Int64
     /// Signalled after each operator write made through this store object, so an engine in the
@@ -90,6 +96,11 @@ public protocol JobStore: Sendable {
 }
 
 extension JobStore {
+    /// The earliest `nextRunAt` or queued `notBefore`; nil when nothing is scheduled.
+    public func nextWakeTime() async throws -> Date? {
+        try await nextWakeTime(now: .distantPast, lookahead: 0)
+    }
+
     /// Records how one run ended; see ``completeRuns(_:)``.
     public func completeRun(_ params: CompleteRunParams) async throws -> CompletionResult {
         guard let result = try await completeRuns([params]).first else {
@@ -146,6 +157,10 @@ public struct ClaimParams: Sendable {
     public var maxEnqueue: Int
     /// A slot later than this many seconds counts as missed (misfire policy applies).
     public var misfireGrace: Double
+    /// Slots due up to this instant become queued runs now, started at their instant
+    /// (lookahead); nil means `now`. A job with a run in progress and overlap other than
+    /// `allow` is left for its instant.
+    public var horizon: Date?
     /// Random delay in `0...jitter` for a job with jitter; injected so tests are deterministic.
     public var jitter: @Sendable (Double) -> Double
 

@@ -28,7 +28,7 @@ extension SQLiteJobStore {
                 SELECT \(RowDecoding.jobColumns) FROM jobs
                 WHERE next_run_at <= ? AND status = 'active' ORDER BY next_run_at LIMIT ?
                 """,
-            arguments: [ms(p.now), p.maxEnqueue], RowDecoding.job)
+            arguments: [ms(max(p.now, p.horizon ?? p.now)), p.maxEnqueue], RowDecoding.job)
         for job in due {
             try enqueueDueSlots(db, job: job, params: p, into: &result)
         }
@@ -41,9 +41,24 @@ extension SQLiteJobStore {
     /// Turns the due slot(s) of one job into a run (or a recorded skip) and advances `nextRunAt`.
     private func enqueueDueSlots(_ db: Database, job: Job, params p: ClaimParams, into result: inout ClaimResult) throws {
         guard let first = job.nextRunAt else { return }
-        let plan = SlotPlan.make(schedule: job.schedule, firstDue: first, now: p.now, grace: p.misfireGrace)
         let isOneShot: Bool
         if case .at = job.schedule { isOneShot = true } else { isOneShot = false }
+        let plan: SlotPlan
+        let ahead = first > p.now
+        if ahead {
+            // A slot within the lookahead: queued now, started at its instant. Only when no
+            // decision about a run in progress is needed; otherwise it is claimed when due.
+            if !isOneShot && job.overlap != .allow,
+                try Bool.fetchOne(
+                    cached: db, sql: "SELECT 1 FROM runs WHERE job_id = ? AND status IN ('queued', 'running') LIMIT 1",
+                    arguments: [job.id.rawValue]) == true
+            {
+                return
+            }
+            plan = SlotPlan.upcoming(schedule: job.schedule, slot: first)
+        } else {
+            plan = SlotPlan.make(schedule: job.schedule, firstDue: first, now: p.now, grace: p.misfireGrace)
+        }
 
         if let missed = plan.missedToSkip, job.misfire == .skip {
             var skip = Run(
@@ -75,6 +90,9 @@ extension SQLiteJobStore {
             } else {
                 run.notBefore = slot
             }
+            // Queued ahead of its instant: marked with the scheduler that did it, which releases
+            // the slot again if it stops before the instant (`releaseUpcomingRuns`).
+            if ahead { run.leaseOwner = p.owner }
             // A one-shot job has a single slot: it waits behind a run in progress rather than be skipped.
             let policy: OverlapPolicy = isOneShot ? .allow : job.overlap
             if !open.isEmpty {
@@ -116,35 +134,38 @@ extension SQLiteJobStore {
             arguments: [msOpt(job.nextRunAt), job.status.rawValue, job.id.rawValue])
     }
 
-    /// Starts queued runs whose time has come, leasing them to the caller.
+    /// Starts queued runs whose time has come, leasing them to the caller: one statement for
+    /// the whole batch, so a thousand runs due at once start together.
     private func startQueuedRuns(_ db: Database, params p: ClaimParams, into result: inout ClaimResult) throws {
-        let queued = try db.decodeAll(
-            cached: """
-                SELECT \(RowDecoding.runColumns) FROM runs
-                WHERE status = 'queued' AND not_before <= ? ORDER BY not_before, id LIMIT ?
-                """,
-            arguments: [ms(p.now), p.maxStart], RowDecoding.run)
-        var jobs: [JobID: Job] = [:]
         let lease = p.now.addingTimeInterval(p.leaseDuration).millisecondPrecision
-        for var run in queued {
-            guard let job = try jobs[run.jobId] ?? Self.fetchJob(db, id: run.jobId) else {
+        var started = try db.decodeAll(
+            cached: """
+                UPDATE runs SET status = 'running', started_at = ?, heartbeat_at = ?, lease_owner = ?, lease_expires_at = ?
+                WHERE id IN (
+                    SELECT id FROM runs WHERE status = 'queued' AND not_before <= ? ORDER BY not_before, id LIMIT ?)
+                RETURNING \(RowDecoding.runColumns)
+                """,
+            arguments: [ms(p.now), ms(p.now), p.owner, ms(lease), ms(p.now), p.maxStart], RowDecoding.run)
+        started.sort { ($0.notBefore, $0.id) < ($1.notBefore, $1.id) }
+        var jobs = JobCache()
+        if started.count > 1 {
+            // The jobs of the whole batch in one statement (the runs just leased are found by
+            // their lease through the partial index on running runs).
+            let batch = try db.decodeAll(
+                cached: """
+                    SELECT \(RowDecoding.jobColumns) FROM jobs WHERE id IN (
+                        SELECT job_id FROM runs WHERE status = 'running' AND lease_expires_at = ? AND lease_owner = ?)
+                    """,
+                arguments: [ms(lease), p.owner], RowDecoding.job)
+            for job in batch { jobs.jobs[job.id] = .some(job) }
+        }
+        for var run in started {
+            guard let job = try jobs.job(db, id: run.jobId) else {
                 // Its job is gone (deleted by a process that did not cancel it): it cannot run.
                 run.apply(.error(.cancelled, "job deleted"), at: p.now)
                 try Self.writeRunEnd(db, run)
                 continue
             }
-            jobs[job.id] = job
-            run.status = .running
-            run.startedAt = p.now
-            run.heartbeatAt = p.now
-            run.leaseOwner = p.owner
-            run.leaseExpiresAt = lease
-            try db.execute(
-                cached: """
-                    UPDATE runs SET status = 'running', started_at = ?, heartbeat_at = ?, lease_owner = ?, lease_expires_at = ?
-                    WHERE id = ?
-                    """,
-                arguments: [ms(p.now), ms(p.now), p.owner, ms(lease), run.id.rawValue])
             try recordTransition(db, job: job, run: run, previous: .queued, at: p.now)
             result.started.append(ClaimedRun(run: run, job: job))
         }
@@ -315,16 +336,54 @@ extension SQLiteJobStore {
         }
     }
 
-    public func nextWakeTime() async throws -> Date? {
-        try await read { db in
-            let job = try Int64.fetchOne(cached: db, sql: "SELECT MIN(next_run_at) FROM jobs WHERE next_run_at IS NOT NULL")
-            let queued = try Int64.fetchOne(cached: db, sql: "SELECT MIN(not_before) FROM runs WHERE status = 'queued'")
-            switch (job, queued) {
-            case (nil, nil): return nil
-            case (let a?, nil): return date(ms: a)
-            case (nil, let b?): return date(ms: b)
-            case (let a?, let b?): return date(ms: min(a, b))
+    public func releaseUpcomingRuns(owner: String, now: Date) async throws -> Int {
+        let now = now.millisecondPrecision
+        return try await write(notify: false) { db in
+            let released = try Row.fetchAll(
+                cached: db,
+                sql: """
+                    SELECT id, job_id, scheduled_for FROM runs
+                    WHERE status = 'queued' AND trigger = 'schedule' AND lease_owner = ? AND scheduled_for > ?
+                    """,
+                arguments: [owner, ms(now)])
+            for row in released {
+                let id: String = row[0]
+                let jobId: String = row[1]
+                let slot: Int64 = row[2]
+                try db.execute(cached: "DELETE FROM deliveries WHERE run_id = ? AND status = 'pending'", arguments: [id])
+                try db.execute(cached: "DELETE FROM runs WHERE id = ?", arguments: [id])
+                // The slot is the job's next one again (a job paused meanwhile stays without one).
+                try db.execute(
+                    cached: """
+                        UPDATE jobs SET next_run_at = MIN(COALESCE(next_run_at, ?), ?) WHERE id = ? AND status = 'active'
+                        """,
+                    arguments: [slot, slot, jobId])
             }
+            return released.count
+        }
+    }
+
+    public func nextWakeTime(now: Date, lookahead: Double) async throws -> Date? {
+        let horizon = now.timeIntervalSince1970 >= Date.distantFuture.timeIntervalSince1970 ? Int64.max : ms(now.addingTimeInterval(lookahead))
+        let ahead = Int64((lookahead * 1000).rounded())
+        return try await read { db in
+            // Slots are claimed `lookahead` early, except a slot that waits for its instant because
+            // a run of the job is in progress and its overlap policy must decide then. Slots
+            // within the lookahead are few; later ones cost one index lookup.
+            let within = try Int64.fetchOne(
+                cached: db,
+                sql: """
+                    SELECT MIN(CASE
+                        WHEN overlap != 'allow' AND schedule_kind != 'at'
+                            AND EXISTS (SELECT 1 FROM runs WHERE runs.job_id = jobs.id AND runs.status IN ('queued', 'running'))
+                        THEN next_run_at ELSE next_run_at - ? END)
+                    FROM jobs WHERE next_run_at IS NOT NULL AND next_run_at <= ?
+                    """,
+                arguments: [ahead, horizon])
+            let beyond = try Int64.fetchOne(cached: db, sql: "SELECT MIN(next_run_at) FROM jobs WHERE next_run_at > ?", arguments: [horizon])
+                .map { $0 - ahead }
+            let queued = try Int64.fetchOne(cached: db, sql: "SELECT MIN(not_before) FROM runs WHERE status = 'queued'")
+            return [within, beyond, queued].compactMap { $0 }.min().map { date(ms: $0) }
         }
     }
 
@@ -356,6 +415,14 @@ struct SlotPlan {
     /// Bound on slots walked to find the latest one missed, so a long outage of a per-second
     /// schedule costs milliseconds, not a loop over every slot.
     static let maxWalk = 10_000
+
+    /// A slot not yet due, claimed ahead of time: run it on time, then the next slot.
+    static func upcoming(schedule: Schedule, slot: Date) -> SlotPlan {
+        var plan = SlotPlan(next: schedule.nextFire(after: slot))
+        plan.runOnce = (slot, .schedule)
+        plan.onTime = slot
+        return plan
+    }
 
     static func make(schedule: Schedule, firstDue: Date, now: Date, grace: Double) -> SlotPlan {
         var latest = firstDue

@@ -1,0 +1,107 @@
+import Foundation
+import SchedulerKit
+import Testing
+
+extension JobStoreConformanceTests {
+    @Suite("Lookahead")
+    struct Lookahead {
+        static func ahead(at now: Date, by seconds: Double, owner: String = workerA, maxStart: Int = 10) -> ClaimParams {
+            var params = claim(at: now, owner: owner, maxStart: maxStart)
+            params.horizon = now.addingTimeInterval(seconds)
+            return params
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func slotWithinTheHorizonIsQueuedForItsInstantAndStartedThen(kind: StoreKind) async throws {
+            try await StoreFixture.with(kind) { fx in
+                let job = try await fx.store.insert(makeJob("minutely", nextRunAt: at(10)))
+                let early = try await fx.store.claimDueRuns(Self.ahead(at: at(9.6), by: 0.5))
+                #expect(early.started.isEmpty, "a run never starts before its instant")
+                let queued = try #require(early.created.first)
+                #expect(early.created.count == 1)
+                #expect(queued.status == .queued && queued.scheduledFor == at(10) && queued.notBefore == at(10))
+                #expect(try await fx.store.reload(job).nextRunAt == at(60))
+                #expect(try await fx.store.nextWakeTime(now: at(9.6), lookahead: 0.5) == at(10))
+
+                #expect(try await fx.store.claimDueRuns(Self.ahead(at: at(9.9), by: 0.5)).started.isEmpty)
+                let started = try await fx.store.claimDueRuns(Self.ahead(at: at(10), by: 0.5))
+                #expect(started.started.map(\.run.id) == [queued.id])
+                #expect(started.started.first?.run.leaseOwner == workerA)
+                #expect(started.started.first?.job.id == job.id)
+                #expect(try await fx.store.allRuns(of: job).count == 1, "the slot ran once")
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func slotsBeyondTheHorizonWakeTheSchedulerLookaheadEarly(kind: StoreKind) async throws {
+            try await StoreFixture.with(kind) { fx in
+                try await fx.store.insert(makeJob("later", nextRunAt: at(100)))
+                #expect(try await fx.store.nextWakeTime(now: at(0), lookahead: 0.5) == at(99.5))
+                #expect(try await fx.store.nextWakeTime(now: at(0), lookahead: 0) == at(100))
+                #expect(try await fx.store.nextWakeTime() == at(100))
+                // Inside the window already: claim it at once.
+                #expect(try await fx.store.nextWakeTime(now: at(99.8), lookahead: 0.5) == at(99.5))
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func aJobWithARunInProgressIsDecidedAtItsInstant(kind: StoreKind) async throws {
+            try await StoreFixture.with(kind) { fx in
+                let job = try await fx.store.insert(makeJob("busy", nextRunAt: at(0)))
+                let first = try await fx.store.claimOne(at: at(0))
+                // The next slot (60) is within the horizon but the run of slot 0 still runs:
+                // whether it is skipped depends on whether that run is over at 60.
+                let early = try await fx.store.claimDueRuns(Self.ahead(at: at(59.6), by: 0.5))
+                #expect(early.created.isEmpty && early.started.isEmpty)
+                #expect(try await fx.store.reload(job).nextRunAt == at(60))
+                #expect(try await fx.store.nextWakeTime(now: at(59.6), lookahead: 0.5) == at(60), "woken at the instant, not early")
+
+                try await fx.store.complete(first.run, .succeeded(exitCode: nil, output: ""), at: at(59.8))
+                let due = try await fx.store.claimDueRuns(Self.ahead(at: at(60), by: 0.5))
+                #expect(due.started.map(\.run.scheduledFor) == [at(60)])
+                #expect(due.started.first?.run.status == .running, "not skipped: the earlier run had ended")
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func releaseGivesTheSlotBackToTheJob(kind: StoreKind) async throws {
+            try await StoreFixture.with(kind) { fx in
+                let job = try await fx.store.insert(makeJob("minutely", nextRunAt: at(10)))
+                let once = try await fx.store.insert(makeJob("once", schedule: .at(at(10))))
+                let paused = try await fx.store.insert(makeJob("paused-meanwhile", nextRunAt: at(10)))
+                let early = try await fx.store.claimDueRuns(Self.ahead(at: at(9.6), by: 0.5))
+                #expect(early.created.count == 3)
+                try await fx.store.modifyJob(id: paused.id) { job in
+                    job.status = .paused
+                    job.nextRunAt = nil
+                    return auditLine(.jobPause)
+                }
+
+                // Another owner's upcoming runs are not this scheduler's to release.
+                #expect(try await fx.store.releaseUpcomingRuns(owner: workerB, now: at(9.7)) == 0)
+                #expect(try await fx.store.releaseUpcomingRuns(owner: workerA, now: at(9.7)) == 3)
+                #expect(try await fx.store.allRuns(of: job).isEmpty)
+                #expect(try await fx.store.allRuns(of: once).isEmpty)
+                #expect(try await fx.store.reload(job).nextRunAt == at(10))
+                #expect(try await fx.store.reload(once).nextRunAt == at(10))
+                #expect(try await fx.store.reload(paused).nextRunAt == nil, "a paused job gets no slot back")
+                #expect(try await fx.store.releaseUpcomingRuns(owner: workerA, now: at(9.7)) == 0)
+
+                // The slot is then claimed as usual when it comes due.
+                let due = try await fx.store.claimDueRuns(claim(at: at(10)))
+                #expect(Set(due.started.map(\.job.id)) == [job.id, once.id])
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func runsAlreadyDueAreNotReleased(kind: StoreKind) async throws {
+            try await StoreFixture.with(kind) { fx in
+                let job = try await fx.store.insert(makeJob("minutely", nextRunAt: at(10)))
+                _ = try await fx.store.claimDueRuns(Self.ahead(at: at(9.6), by: 0.5, maxStart: 0))
+                #expect(try await fx.store.releaseUpcomingRuns(owner: workerA, now: at(10)) == 0)
+                #expect(try await fx.store.allRuns(of: job).map(\.status) == [.queued])
+                #expect(try await fx.store.reload(job).nextRunAt == at(60))
+            }
+        }
+    }
+}
