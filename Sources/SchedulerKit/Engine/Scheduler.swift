@@ -240,9 +240,15 @@ public actor Scheduler: Service {
             logger[metadataKey: "run"] = "\(run.id)"
             let sink = RunSink(limit: configuration.outputLimit)
             let id = run.id
-            let context = JobContext(
+            var context = JobContext(
                 job: claimed.job, run: run, logger: logger, sink: sink,
                 heartbeatHook: { [weak self] in await self?.renewLeases(only: [id]) })
+            if let artifacts = store as? any ArtifactStore {
+                let clock = self.clock
+                context.artifactHook = { name, contentType, data in
+                    try await artifacts.saveArtifact(SaveArtifactParams(runId: id, name: name, contentType: contentType, data: data, now: clock.now()))
+                }
+            }
             outcome = await RunExecutor.perform(
                 handler: handler, context: context, timeout: claimed.job.timeout, clock: clock, stop: stop,
                 cancellationGrace: configuration.cancellationGrace)
