@@ -119,6 +119,10 @@ public actor Scheduler: Service {
             group.addTask {
                 await reaper.loop(logger: logger, onReaped: { for r in $0 { hub.emit(.runFinished(r)) } }, onError: { hub.emit(.storeError($0)) })
             }
+            if let prunable = store as? any PrunableStore, let settings = configuration.pruner {
+                let pruner = Pruner(store: prunable, clock: clock, configuration: settings)
+                group.addTask { await pruner.loop(logger: logger, onPruned: { hub.emit(.pruned($0)) }, onError: { hub.emit(.storeError($0)) }) }
+            }
             group.addTask { await self.heartbeatLoop() }
             group.addTask { await self.externalChangeLoop() }
             group.addTask { await self.localChangeLoop() }

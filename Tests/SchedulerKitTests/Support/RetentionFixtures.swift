@@ -37,6 +37,16 @@ extension JobStore {
     }
 }
 
+/// Pruner settings for tests: no pauses, small batches so that batching is exercised.
+func testRetention(maxAge: Double? = 30 * 86_400, keep: Int? = nil, batch: Int = 2) -> Pruner.Configuration {
+    var c = Pruner.Configuration()
+    c.maxAge = maxAge
+    c.keepPerJob = keep
+    c.batchSize = batch
+    c.pauseBetweenBatches = 0
+    return c
+}
+
 extension StoreFixture {
     /// Inserts an outbox row created at `date` in `status`, behind the store's back.
     func seedDelivery(at date: Date, status: DeliveryStatus) throws -> String {
