@@ -29,6 +29,7 @@ struct Schedctl: AsyncParsableCommand {
             AddCommand.self, ListCommand.self, ShowCommand.self, PauseCommand.self, ResumeCommand.self,
             RunNowCommand.self, RmCommand.self, RunsCommand.self, LogsCommand.self, NextCommand.self,
             AuditCommand.self, AlertsCommand.self, DaemonCommand.self, DemoCommand.self,
+            ArtifactsCommand.self, ArtifactCommand.self, PruneCommand.self,
         ]
     )
 
