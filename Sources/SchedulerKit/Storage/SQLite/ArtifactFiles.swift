@@ -39,9 +39,14 @@ struct ArtifactFiles: Sendable {
     /// - throws: `.storage` (the temporary file is removed).
     func write(_ data: Data, to path: String) throws(SchedulerError) {
         let dir = (path as NSString).deletingLastPathComponent
-        try makeDirectories(dir)
         let temp = (dir as NSString).appendingPathComponent("." + (path as NSString).lastPathComponent + ".tmp")
-        let fd = open(temp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        var fd: Int32 = -1
+        // A pruner may remove a job's directory the moment it is empty: make them again once.
+        for _ in 0..<2 where fd < 0 {
+            try makeDirectories(dir)
+            fd = open(temp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+            if fd < 0 && errno != ENOENT { break }
+        }
         guard fd >= 0 else { throw Self.failure("cannot create artifact file \(temp)") }
         var ok = data.withUnsafeBytes { raw -> Bool in
             guard var p = raw.baseAddress else { return true }
@@ -158,6 +163,8 @@ struct ArtifactFiles: Sendable {
             current = (current as NSString).deletingLastPathComponent
         }
         for d in missing.reversed() where mkdir(d, 0o700) != 0 && errno != EEXIST {
+            // A parent made just now was removed as empty by a pruner: the caller tries again.
+            if errno == ENOENT { return }
             throw Self.failure("cannot create artifact directory \(d)")
         }
     }
