@@ -33,14 +33,14 @@ public struct Pruner: Sendable {
         public var maxAge: Double? = 30 * 86_400
         /// Finished runs kept per job, newest first (default 1,000); nil for no limit.
         public var keepPerJob: Int? = 1_000
-        /// Rows deleted per transaction at most (default 500). Bounds how long one batch holds
+        /// Rows deleted per transaction at most (default 200). Bounds how long one batch holds
         /// the write lock (see `Docs/Decisions/0010-artifacts-and-retention.md`).
-        public var batchSize = 500
-        /// Real seconds between two batches (default 0.005), so claims and other processes get
+        public var batchSize = 200
+        /// Real seconds between two batches (default 0.01), so claims and other processes get
         /// the write lock in between.
-        public var pauseBetweenBatches: Double = 0.005
-        /// Pages given back to the file system per step at most (default 1,000: 4 MiB).
-        public var reclaimPagesPerStep = 1_000
+        public var pauseBetweenBatches: Double = 0.01
+        /// Pages given back to the file system per step at most (default 250: 1 MiB).
+        public var reclaimPagesPerStep = 250
         /// Seconds an unreferenced artifact file must have existed before it is removed
         /// (default 1 hour), so a save in progress is never mistaken for a leftover.
         public var orphanFileGrace: Double = 3_600

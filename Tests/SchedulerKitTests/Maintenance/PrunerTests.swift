@@ -192,6 +192,9 @@ struct PrunerTests {
             #expect(after < before / 4, "database file \(before) → \(after) bytes")
             #expect(try await store.storageSize().freePages == 0)
             #expect(try await store.allRuns(of: job).map(\.output) == ["kept"])
+            // Retention writes skip the automatic checkpoint (done aside); it is back on after.
+            let autocheckpoint = try await store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
+            #expect(autocheckpoint == 1000)
         }
     }
 

@@ -10,7 +10,7 @@ extension SQLiteJobStore: PrunableStore {
         guard limit > 0 else { return RunPruneResult() }
         // Run ids are ULIDs: "created before cutoff" is a range on the primary key.
         let bound = ULID.lowerBound(for: cutoff)
-        let (result, files) = try await write(notify: false) { db in
+        let (result, files) = try await pruningWrite { db in
             let ids = try String.fetchAll(
                 db,
                 sql: "SELECT id FROM runs WHERE id < ? AND status NOT IN ('queued', 'running') ORDER BY id LIMIT ?",
@@ -46,7 +46,7 @@ extension SQLiteJobStore: PrunableStore {
             return (found, job)
         }
         guard !cutoffs.isEmpty else { return RunPruneResult(nextJob: unvisited.map { JobID($0) }) }
-        let (result, files) = try await write(notify: false) { db in
+        let (result, files) = try await pruningWrite { db in
             var ids: [String] = []
             var resume: String? = unvisited
             for (job, cutoff) in cutoffs {
@@ -73,7 +73,7 @@ extension SQLiteJobStore: PrunableStore {
     public func pruneDeliveries(before cutoff: Date, limit: Int) async throws -> Int {
         guard limit > 0 else { return 0 }
         let bound = ULID.lowerBound(for: cutoff)
-        return try await write(notify: false) { db in
+        return try await pruningWrite { db in
             try db.execute(
                 sql: """
                     DELETE FROM deliveries WHERE rowid IN (
@@ -86,7 +86,7 @@ extension SQLiteJobStore: PrunableStore {
 
     public func pruneAudit(before cutoff: Date, limit: Int) async throws -> Int {
         guard limit > 0 else { return 0 }
-        return try await write(notify: false) { db in
+        return try await pruningWrite { db in
             try db.execute(
                 sql: "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? ORDER BY at LIMIT ?)",
                 arguments: [ms(cutoff), limit])
@@ -117,17 +117,12 @@ extension SQLiteJobStore: PrunableStore {
 
     public func reclaimSpace(pages: Int) async throws -> Int {
         guard pages > 0 else { return 0 }
-        do {
-            return try await pool.writeWithoutTransaction { db in
-                let before = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-                try db.execute(sql: "PRAGMA incremental_vacuum(\(pages))")
-                let after = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-                // The file shrinks when the log is copied back; passive: never waits for readers.
-                try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)")
-                return before - after
-            }
-        } catch {
-            throw Self.mapError(error, path: path)
+        return try await pruningWrite(transaction: false) { db in
+            let before = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            try db.execute(sql: "PRAGMA incremental_vacuum(\(pages))")
+            let after = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            // The file shrinks when the log is copied back into it: pruningWrite does that.
+            return before - after
         }
     }
 
@@ -141,6 +136,70 @@ extension SQLiteJobStore: PrunableStore {
     }
 
     // MARK: - Helpers
+
+    /// Automatic checkpoints happen after this many log pages: SQLite's default, which the store
+    /// never changes except around retention writes.
+    static let autocheckpointPages = 1000
+
+    /// Runs one retention write so that nothing waits for the checkpoint it makes necessary.
+    ///
+    /// With automatic checkpoints, the commit that grows the log past 1,000 pages copies it back
+    /// into the database and fsyncs, while holding the writer: bulk deletes would make claims wait
+    /// for that. So the write commits without it, the log is then checkpointed on a connection
+    /// of its own (passive: writers go on meanwhile), and automatic checkpoints are turned back on.
+    func pruningWrite<T: Sendable>(transaction: Bool = true, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let result: T
+        do {
+            if transaction {
+                result = try await write(notify: false) { db in
+                    try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+                    return try body(db)
+                }
+            } else {
+                result = try await pool.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+                    return try body(db)
+                }
+            }
+            try await checkpointAside()
+        } catch {
+            try? await restoreAutocheckpoint()
+            throw Self.mapError(error, path: path)
+        }
+        try await restoreAutocheckpoint()
+        return result
+    }
+
+    /// A passive checkpoint on the store's checkpoint connection: copies what it can of the log
+    /// into the database (truncating the file when it shrank) without taking the write lock.
+    func checkpointAside() async throws {
+        do {
+            let connection = try checkpointConnection.withLock { connection -> DatabaseQueue in
+                if let connection { return connection }
+                var configuration = GRDB.Configuration()
+                configuration.busyMode = .timeout(1)
+                configuration.label = "SchedulerKit.checkpoint"
+                let opened = try DatabaseQueue(path: path, configuration: configuration)
+                connection = opened
+                return opened
+            }
+            try await connection.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)")
+            }
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
+    }
+
+    private func restoreAutocheckpoint() async throws {
+        do {
+            try await pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.autocheckpointPages)")
+            }
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
+    }
 
     /// Deletes runs and their artifacts in the caller's transaction.
     ///

@@ -39,6 +39,9 @@ public final class SQLiteJobStore: JobStore {
     let artifactSizeLimit: Int
     /// Bumped after each operator write, so an engine in this process wakes at once.
     public let localChanges = ChangeSignal()
+    /// A connection of its own for checkpoints that must not hold up writes (retention); opened
+    /// on first use.
+    let checkpointConnection = Mutex<DatabaseQueue?>(nil)
 
     /// Opens (creating and migrating when needed) the database at `path`.
     ///
@@ -82,6 +85,10 @@ public final class SQLiteJobStore: JobStore {
 
     /// Closes the connections. Further calls fail.
     public func close() throws {
+        try checkpointConnection.withLock { connection in
+            try connection?.close()
+            connection = nil
+        }
         try pool.close()
     }
 
