@@ -20,7 +20,7 @@ struct PruneCommand: AsyncParsableCommand {
     @Option(name: .customLong("older-than"), help: ArgumentHelp("Delete history older than this (default 30d).", valueName: "duration"))
     var olderThan: String?
 
-    @Option(help: ArgumentHelp("Finished runs kept per job, newest first (default 1000).", valueName: "n"))
+    @Option(help: ArgumentHelp("Finished runs kept per job, newest first.", valueName: "n"))
     var keep: Int = 1_000
 
     func validate() throws {
@@ -43,7 +43,7 @@ struct PruneCommand: AsyncParsableCommand {
         table.add("audit entries", "\(report.auditEntries)")
         table.add(
             "database",
-            "\(ByteCount.format(report.bytesBefore)) → \(ByteCount.format(report.bytesAfter)) (\(report.pagesReclaimed) pages reclaimed)")
+            "\(ByteCount.format(report.bytesBefore)) → \(ByteCount.format(report.bytesAfter)) (\(report.pagesReclaimed) page\(report.pagesReclaimed == 1 ? "" : "s") reclaimed)")
         Console.line("pruned:")
         Console.out(table.rendered(style: .detect(json: false), header: false).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n")
     }
