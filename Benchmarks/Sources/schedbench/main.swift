@@ -15,8 +15,11 @@ guard let name = arguments.first else {
 }
 let options = Options(Array(arguments.dropFirst()))
 
+/// The benchmark's name, for `emit` (a global function may not capture the `guard let` above).
+let benchmarkName = name
+
 func emit(_ fields: [(String, JSONValue)]) {
-    print(JSONValue.object([("bench", .string(name))] + fields).serialized())
+    print(JSONValue.object([("bench", .string(benchmarkName))] + fields).serialized())
 }
 
 LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
@@ -30,6 +33,7 @@ do {
     case "idle": try await IdleBenchmark.run(options)
     case "memory": try await MemoryBenchmark.run(options)
     case "memory-child": try await MemoryBenchmark.child(options)
+    case "prune": try await PruneBenchmark.run(options)
     default:
         emit([("error", "not implemented")])
         exit(2)
