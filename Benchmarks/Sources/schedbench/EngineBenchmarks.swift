@@ -212,7 +212,7 @@ enum MemoryBenchmark {
         p.waitUntilExit()
         // The largest resident set of this process's waited-for children: the only child is it.
         var usage = rusage()
-        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        getrusage(-1, &usage)  // RUSAGE_CHILDREN, written as its value (see cpuSeconds)
         let peakKiB = Double(usage.ru_maxrss)
         emit([("jobs", .int(n)), ("peak_rss_mib", round3(peakKiB / 1024))])
     }

@@ -49,7 +49,9 @@ func round3(_ x: Double) -> JSONValue { .double((x * 1000).rounded() / 1000) }
 /// Process CPU time (user + system) in seconds.
 func cpuSeconds() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
+    // RUSAGE_SELF (0 on Linux and macOS) imports as an enum or as an Int32 depending on which C
+    // modules the target loads (GRDB's SQLite headers change it), so it is written as its value.
+    getrusage(0, &usage)
     return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
         + Double(usage.ru_stime.tv_usec) / 1e6
 }

@@ -30,6 +30,7 @@ do {
     case "memory": try await MemoryBenchmark.run(options)
     case "memory-child": try await MemoryBenchmark.child(options)
     case "store-probe": try await StoreProbe.run(options)
+    case "prune": try await PruneBenchmark.run(options)
     default:
         emit([("error", "not implemented")])
         exit(2)

@@ -27,6 +27,8 @@ public struct JobContext: Sendable {
     public let logger: Logger
     let sink: RunSink
     let heartbeatHook: @Sendable () async -> Void
+    /// Saves an artifact of this run; nil when the store keeps none.
+    var artifactHook: (@Sendable (_ name: String, _ contentType: String, _ data: Data) async throws -> Artifact)?
 
     public var runId: RunID { run.id }
     public var attempt: Int { run.attempt }
@@ -44,6 +46,40 @@ public struct JobContext: Sendable {
 
     /// Appends text to the run's recorded output (only the last `outputLimit` bytes are kept).
     public func appendOutput(_ text: String) { sink.append(text) }
+
+    /// Attaches a named artifact to this run, durably, before returning.
+    ///
+    /// Artifacts up to 256 KiB are kept in the database, larger ones in files beside it; they
+    /// are listed by `schedctl artifacts RUN`, fetched by `schedctl artifact RUN NAME`, carried
+    /// by webhook notifications of the run's end (small ones inline), and pruned with the run.
+    ///
+    /// For example:
+    /// ```swift
+    /// let csv = try await export()
+    /// try await context.attachArtifact(name: "export.csv", contentType: "text/csv", data: csv)
+    /// ```
+    ///
+    /// - parameters:
+    ///   - name: unique within the run: `[A-Za-z0-9][A-Za-z0-9._-]{0,127}`.
+    ///   - contentType: a MIME type (default `application/octet-stream`).
+    ///   - data: the bytes (at most 256 MiB by default).
+    /// - returns: the stored artifact's metadata.
+    /// - throws: `SchedulerError`: `.invalidInput` for a bad name, content type or size;
+    ///   `.alreadyExists` when this run already has an artifact of that name (names are never
+    ///   replaced); `.refused` when the run is over or the store keeps no artifacts; `.storage`.
+    @discardableResult
+    public func attachArtifact(name: String, contentType: String = "application/octet-stream", data: Data) async throws -> Artifact {
+        guard let artifactHook else {
+            throw SchedulerError(.refused, "this scheduler's store does not keep artifacts")
+        }
+        return try await artifactHook(name, contentType, data)
+    }
+
+    /// Attaches `text` as a UTF-8 artifact; see ``attachArtifact(name:contentType:data:)``.
+    @discardableResult
+    public func attachArtifact(name: String, text: String, contentType: String = "text/plain; charset=utf-8") async throws -> Artifact {
+        try await attachArtifact(name: name, contentType: contentType, data: Data(text.utf8))
+    }
 }
 
 /// Throw from a handler to say the failure is the platform's fault, not the job's: the run

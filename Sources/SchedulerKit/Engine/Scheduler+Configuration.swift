@@ -13,6 +13,9 @@ extension Scheduler {
         public var heartbeatInterval: Double = 10
         /// The reaper's settings.
         public var reaper = Reaper.Configuration()
+        /// Retention: the pruner's settings (30 days, 1,000 runs per job, hourly); nil turns
+        /// periodic pruning off. Runs when the store is a ``PrunableStore``.
+        public var pruner: Pruner.Configuration? = Pruner.Configuration()
         /// Seconds running runs get to finish at shutdown before they are cancelled (default 30).
         public var shutdownGrace: Double = 30
         /// A slot later than this many seconds counts as missed and the misfire policy applies (default 60).

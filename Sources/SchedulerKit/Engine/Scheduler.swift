@@ -140,6 +140,10 @@ public actor Scheduler: Service {
             group.addTask {
                 await reaper.loop(logger: logger, onReaped: { for r in $0 { hub.emit(.runFinished(r)) } }, onError: { hub.emit(.storeError($0)) })
             }
+            if let prunable = store as? any PrunableStore, let settings = configuration.pruner {
+                let pruner = Pruner(store: prunable, clock: clock, configuration: settings)
+                group.addTask { await pruner.loop(logger: logger, onPruned: { hub.emit(.pruned($0)) }, onError: { hub.emit(.storeError($0)) }) }
+            }
             group.addTask { await self.heartbeatLoop() }
             group.addTask { await sampler.loop(logger: logger, onError: { hub.emit(.storeError($0)) }) }
             group.addTask { await self.externalChangeLoop() }
@@ -323,9 +327,15 @@ public actor Scheduler: Service {
             logger[metadataKey: "run"] = "\(run.id)"
             let sink = RunSink(limit: configuration.outputLimit)
             let id = run.id
-            let context = JobContext(
+            var context = JobContext(
                 job: claimed.job, run: run, logger: logger, sink: sink,
                 heartbeatHook: { [weak self] in await self?.renewLeases(only: [id]) })
+            if let artifacts = store as? any ArtifactStore {
+                let clock = self.clock
+                context.artifactHook = { name, contentType, data in
+                    try await artifacts.saveArtifact(SaveArtifactParams(runId: id, name: name, contentType: contentType, data: data, now: clock.now()))
+                }
+            }
             outcome = await RunExecutor.perform(
                 handler: handler, context: context, timeout: claimed.job.timeout, clock: clock, stop: stop,
                 cancellationGrace: configuration.cancellationGrace)

@@ -15,6 +15,8 @@ public enum SchedulerEvent: Sendable {
     case jobRetired(Job)
     /// The dispatcher attempted a delivery and recorded the result.
     case deliveryAttempted(Delivery, DeliveryAttemptRecord)
+    /// The pruner finished a pass (retention).
+    case pruned(PruneReport)
     /// The store failed; the scheduler keeps trying.
     case storeError(SchedulerError)
     /// The scheduler stopped; nothing of its runs is left `running`.

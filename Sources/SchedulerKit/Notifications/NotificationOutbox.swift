@@ -9,10 +9,15 @@ import Foundation
 public struct NotificationOutbox: OutboxPolicy {
     /// Bytes of run output carried in payloads (the tail).
     public var outputTailLimit: Int
+    /// How the run's artifacts appear in webhook bodies; see ``ArtifactInlining``.
+    public var artifacts: ArtifactInlining
 
-    public init(outputTailLimit: Int = 8 * 1024) {
+    public init(outputTailLimit: Int = 8 * 1024, artifacts: ArtifactInlining = ArtifactInlining()) {
         self.outputTailLimit = outputTailLimit
+        self.artifacts = artifacts
     }
+
+    public var artifactContentLimit: Int? { artifacts.maxInlineSize }
 
     public func deliveries(for t: RunTransition) -> [NewDelivery] {
         var out: [NewDelivery] = []
@@ -20,7 +25,7 @@ public struct NotificationOutbox: OutboxPolicy {
             let id = ULID.generate(at: t.at)
             let body = Self.webhookBody(
                 deliveryId: id, event: "run.state_changed", job: t.job, run: t.run, previous: t.previous, at: t.at,
-                outputTailLimit: outputTailLimit)
+                outputTailLimit: outputTailLimit, artifacts: Self.artifactsJSON(t.artifacts, artifacts))
             out.append(NewDelivery(
                 id: id, alertId: nil, channel: .webhook, event: "run.state_changed", target: url, secret: nil,
                 payload: body.serialized(), firstAttemptAt: t.at))
@@ -32,7 +37,8 @@ public struct NotificationOutbox: OutboxPolicy {
                 switch alert.type {
                 case .webhook:
                     let body = Self.webhookBody(
-                        deliveryId: id, event: event, job: t.job, run: t.run, previous: nil, at: t.at, outputTailLimit: outputTailLimit)
+                        deliveryId: id, event: event, job: t.job, run: t.run, previous: nil, at: t.at, outputTailLimit: outputTailLimit,
+                        artifacts: Self.artifactsJSON(t.artifacts, artifacts))
                     out.append(NewDelivery(
                         id: id, alertId: alert.id, channel: .webhook, event: event, target: alert.target, secret: alert.secret,
                         payload: body.serialized(), firstAttemptAt: t.at))
@@ -50,9 +56,11 @@ public struct NotificationOutbox: OutboxPolicy {
     /// `run.failed`, `run.timed_out` or `run.system_error`.
     public static func event(for status: RunStatus) -> String { "run." + status.rawValue }
 
-    /// The webhook body of SPEC §4 (snake_case, ISO-8601 UTC with milliseconds, keys present when null).
+    /// The webhook body of SPEC §4 (snake_case, ISO-8601 UTC with milliseconds, keys present when
+    /// null), with the run's `artifacts` (see ``artifactsJSON(_:_:)``).
     public static func webhookBody(
-        deliveryId: String, event: String, job: Job, run: Run, previous: RunStatus?, at: Date, outputTailLimit: Int
+        deliveryId: String, event: String, job: Job, run: Run, previous: RunStatus?, at: Date, outputTailLimit: Int,
+        artifacts: JSONValue = .array([])
     ) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("id", .string(deliveryId)),
@@ -73,12 +81,41 @@ public struct NotificationOutbox: OutboxPolicy {
                 ("error_code", .string(run.errorCode)),
                 ("error_message", .string(run.errorMessage)),
                 ("output_tail", .string(run.output.map { tail($0, limit: outputTailLimit) })),
+                ("artifacts", artifacts),
             ])),
         ]
         if event == "run.state_changed" {
             members.insert(("previous_status", .string(previous?.rawValue)), at: 4)
         }
         return .object(members)
+    }
+
+    /// The `run.artifacts` array of a webhook body: for each artifact `name`, `content_type`,
+    /// `size`, `sha256`, and its bytes when small enough — `content` (UTF-8 text) for textual
+    /// content types, `content_base64` otherwise; the key not used, or both for an artifact sent
+    /// as metadata only, is null. `schedctl artifact RUN NAME` fetches any of them.
+    public static func artifactsJSON(_ artifacts: [Artifact], _ inlining: ArtifactInlining) -> JSONValue {
+        var budget = inlining.maxInlineTotal
+        return .array(artifacts.map { a in
+            var text: String?
+            var base64: String?
+            if let data = a.data, a.size <= inlining.maxInlineSize, a.size <= budget {
+                budget -= a.size
+                if a.isTextual, let s = String(data: data, encoding: .utf8) {
+                    text = s
+                } else {
+                    base64 = data.base64EncodedString()
+                }
+            }
+            return .object([
+                ("name", .string(a.name)),
+                ("content_type", .string(a.contentType)),
+                ("size", .int(a.size)),
+                ("sha256", .string(a.sha256)),
+                ("content", .string(text)),
+                ("content_base64", .string(base64)),
+            ])
+        })
     }
 
     /// The email of SPEC §4, stored as `{"subject", "body"}`; sender and recipient are added when sent.
@@ -112,5 +149,19 @@ public struct NotificationOutbox: OutboxPolicy {
         var start = utf8.index(utf8.endIndex, offsetBy: -limit)
         while start < utf8.endIndex, (utf8[start] & 0xC0) == 0x80 { start = utf8.index(after: start) }
         return String(text[start...])
+    }
+}
+
+/// Which artifacts a webhook body carries inline: each at most ``maxInlineSize`` bytes, in
+/// creation order, until ``maxInlineTotal`` bytes are used; the others as metadata only.
+public struct ArtifactInlining: Sendable, Hashable {
+    /// Bytes of one artifact carried inline at most (default 16 KiB).
+    public var maxInlineSize: Int
+    /// Bytes of all inline artifacts of one body at most (default 64 KiB).
+    public var maxInlineTotal: Int
+
+    public init(maxInlineSize: Int = 16 * 1024, maxInlineTotal: Int = 64 * 1024) {
+        self.maxInlineSize = maxInlineSize
+        self.maxInlineTotal = maxInlineTotal
     }
 }

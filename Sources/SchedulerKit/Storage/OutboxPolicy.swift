@@ -9,6 +9,10 @@ public struct RunTransition: Sendable {
     /// The job's alerts; loaded only when the run ended in a failure status.
     public var alerts: [Alert]
     public var at: Date
+    /// The run's artifacts, oldest first; loaded only for a run that ended and a policy that
+    /// asks for them (``OutboxPolicy/artifactContentLimit``), with the bytes of those stored in
+    /// the database and no larger than that limit.
+    public var artifacts: [Artifact] = []
 }
 
 /// A notification to write to the outbox.
@@ -45,6 +49,14 @@ public struct NewDelivery: Sendable, Hashable {
 public protocol OutboxPolicy: Sendable {
     /// The notifications for `transition`.
     func deliveries(for transition: RunTransition) -> [NewDelivery]
+    /// Whether the policy needs the artifacts of runs that ended: nil (the default) for no;
+    /// otherwise every artifact's metadata is loaded into ``RunTransition/artifacts``, with the
+    /// bytes of those stored in the database that are at most this many bytes.
+    var artifactContentLimit: Int? { get }
+}
+
+extension OutboxPolicy {
+    public var artifactContentLimit: Int? { nil }
 }
 
 /// Produces no notifications.

@@ -13,6 +13,11 @@ enum Console {
         write(fd: STDOUT_FILENO, text)
     }
 
+    /// Writes `data` to stdout byte for byte.
+    static func out(_ data: Data) {
+        data.withUnsafeBytes { write(fd: STDOUT_FILENO, $0) }
+    }
+
     /// Writes `line` and a newline to stdout.
     static func line(_ line: String) {
         write(fd: STDOUT_FILENO, line + "\n")
@@ -30,22 +35,24 @@ enum Console {
 
     private static func write(fd: Int32, _ text: String) {
         var text = text
-        text.withUTF8 { buffer in
-            guard var base = buffer.baseAddress else { return }
-            var left = buffer.count
-            while left > 0 {
-                #if canImport(Glibc)
-                let n = Glibc.write(fd, base, left)
-                #else
-                let n = Darwin.write(fd, base, left)
-                #endif
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return  // a closed pipe (`schedctl list | head`): nothing more to say
-                }
-                left -= n
-                base += n
+        text.withUTF8 { write(fd: fd, UnsafeRawBufferPointer($0)) }
+    }
+
+    private static func write(fd: Int32, _ buffer: UnsafeRawBufferPointer) {
+        guard var base = buffer.baseAddress else { return }
+        var left = buffer.count
+        while left > 0 {
+            #if canImport(Glibc)
+            let n = Glibc.write(fd, base, left)
+            #else
+            let n = Darwin.write(fd, base, left)
+            #endif
+            if n < 0 {
+                if errno == EINTR { continue }
+                return  // a closed pipe (`schedctl list | head`): nothing more to say
             }
+            left -= n
+            base += n
         }
     }
 }

@@ -87,7 +87,10 @@ extension SQLiteJobStore {
         guard job.stateWebhookURL != nil || failure else { return 0 }
         let alerts = failure ? try Self.fetchAlerts(db, jobId: job.id) : []
         guard job.stateWebhookURL != nil || !alerts.isEmpty else { return 0 }
-        let transition = RunTransition(job: job, run: run, previous: previous, alerts: alerts, at: at)
+        var transition = RunTransition(job: job, run: run, previous: previous, alerts: alerts, at: at)
+        if run.status.isTerminal, let contentLimit = outbox.artifactContentLimit {
+            transition.artifacts = try Self.fetchArtifacts(db, runId: run.id, contentUpTo: contentLimit)
+        }
         let deliveries = outbox.deliveries(for: transition)
         guard !deliveries.isEmpty else { return 0 }
         var sequence = try Int.fetchOne(

@@ -29,6 +29,11 @@ public final class SQLiteJobStore: JobStore {
         public var cacheSizeKiB = 1024
         /// Writes the notifications of run transitions in the same transactions.
         public var outbox: any OutboxPolicy = NotificationOutbox()
+        /// Artifacts up to this many bytes are kept in the database; larger ones in files
+        /// beside it (default 256 KiB).
+        public var artifactInlineLimit = 256 * 1024
+        /// The largest artifact accepted, in bytes (default 256 MiB).
+        public var artifactSizeLimit = 256 * 1024 * 1024
         public init() {}
     }
 
@@ -36,8 +41,13 @@ public final class SQLiteJobStore: JobStore {
     public let path: String
     let pool: DatabasePool
     let outbox: any OutboxPolicy
+    let artifactInlineLimit: Int
+    let artifactSizeLimit: Int
     /// Bumped after each operator write, so an engine in this process wakes at once.
     public let localChanges = ChangeSignal()
+    /// A connection of its own for checkpoints that must not hold up writes (retention); opened
+    /// on first use.
+    let checkpointConnection = Mutex<DatabaseQueue?>(nil)
 
     /// Opens (creating and migrating when needed) the database at `path`.
     ///
@@ -45,6 +55,8 @@ public final class SQLiteJobStore: JobStore {
     public init(path: String, configuration: Configuration = Configuration()) throws(SchedulerError) {
         self.path = path
         self.outbox = configuration.outbox
+        self.artifactInlineLimit = configuration.artifactInlineLimit
+        self.artifactSizeLimit = configuration.artifactSizeLimit
         try DatabaseFile.createIfMissing(path)
         let state = try DatabaseFile.inspect(path, knownVersion: Self.schemaVersion)
         var config = GRDB.Configuration()
@@ -81,6 +93,10 @@ public final class SQLiteJobStore: JobStore {
 
     /// Closes the connections. Further calls fail.
     public func close() throws {
+        try checkpointConnection.withLock { connection in
+            try connection?.close()
+            connection = nil
+        }
         try pool.close()
     }
 
