@@ -38,6 +38,8 @@ public struct SchedulerMetrics: Sendable {
         public static let deliveries = "schedulerkit_deliveries_total"
         /// Counter: store operations that failed (the engine retries them).
         public static let storeErrors = "schedulerkit_store_errors_total"
+        /// Counter: rows deleted by retention, labelled `kind` (runs, deliveries, audit, artifacts).
+        public static let pruned = "schedulerkit_pruned_total"
     }
 
     private let factory: (any MetricsFactory)?
@@ -84,6 +86,11 @@ public struct SchedulerMetrics: Sendable {
                 .increment()
         case .storeError:
             Counter(label: Name.storeErrors, factory: f).increment()
+        case .pruned(let report):
+            for (kind, count) in [("runs", report.runs), ("deliveries", report.deliveries), ("audit", report.auditEntries), ("artifacts", report.artifacts)]
+            where count > 0 {
+                Counter(label: Name.pruned, dimensions: [("kind", kind)], factory: f).increment(by: count)
+            }
         case .started, .stopped:
             break
         }
