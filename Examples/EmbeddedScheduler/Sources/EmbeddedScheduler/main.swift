@@ -38,9 +38,9 @@ scheduler.register("report") { context in
 }
 
 if try await scheduler.client.jobs().first(where: { $0.name == "weekly-report" }) == nil {
-    var spec = JobSpec(
+    var spec = try JobSpec(
         name: "weekly-report", schedule: .cron("*/5 * * * * *", timeZone: "Europe/Paris"), kind: "report",
-        payload: try JobPayload(ReportRequest(recipients: ["team@example.com"], title: "Weekly report")))
+        payload: JobPayload(ReportRequest(recipients: ["team@example.com"], title: "Weekly report")))
     spec.timeout = 30
     spec.maxConsecutiveErrors = 5
     try await scheduler.client.addJob(spec)
