@@ -203,18 +203,36 @@ enum MemoryBenchmark {
             try await addJobs(client, count: n, schedule: { i in .every(seconds: Int64(3600 + i % 3600), anchor: Date()) })
             try store.close()
         }
-        // Measure a fresh process that only runs the scheduler over the populated database.
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        p.arguments = ["memory-child", "--db", path, "--seconds", String(o.double("seconds", 5))]
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        // The largest resident set of this process's waited-for children: the only child is it.
+        // Fresh processes that only run a scheduler over the populated database: `schedctl
+        // daemon` (what an operator runs) and this benchmark's own embedded scheduler.
+        let seconds = o.double("seconds", 5)
+        var fields: [(String, JSONValue)] = [("jobs", .int(n)), ("seconds", round3(seconds))]
+        if let schedctl = o.string("schedctl") ?? ListBenchmark.locateSchedctl() {
+            let kib = try peakRSSKiB(of: [schedctl, "--db", path, "daemon", "--for", "\(Int(seconds))s"])
+            fields.append(("daemon_peak_rss_mib", round3(kib / 1024)))
+        }
+        let kib = try peakRSSKiB(of: [CommandLine.arguments[0], "memory-child", "--db", path, "--seconds", String(seconds)])
+        fields.append(("embedded_peak_rss_mib", round3(kib / 1024)))
+        emit(fields)
+    }
+
+    /// Runs `argv` to its end (output discarded) and returns its peak resident set in KiB, from
+    /// its own `wait4` record.
+    static func peakRSSKiB(of argv: [String]) throws -> Double {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { for a in cArgs { free(a) } }
+        var pid = pid_t()
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, cArgs, environ)
+        guard rc == 0 else { throw SchedulerError(.storage, "cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
         var usage = rusage()
-        getrusage(-1, &usage)  // RUSAGE_CHILDREN, written as its value (see cpuSeconds)
-        let peakKiB = Double(usage.ru_maxrss)
-        emit([("jobs", .int(n)), ("peak_rss_mib", round3(peakKiB / 1024))])
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        return Double(usage.ru_maxrss)
     }
 
     static func child(_ o: Options) async throws {

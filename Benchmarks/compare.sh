@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs SchedulerKit's benchmarks and the peer scripts of ../../shared/peers in ONE run, so that
+# ratios compare figures measured under the same machine load. Prints one JSON line per
+# benchmark to stdout and appends them to results-<UTC time>.jsonl here.
+#
+#   Benchmarks/compare.sh                 # everything (about 10 minutes on 2 cores)
+#   Benchmarks/compare.sh cron dispatch   # only some groups: cron add list dispatch lateness
+#                                         # idle memory delivery prune
+set -euo pipefail
+cd "$(dirname "$0")"
+PEERS=${PEERS:-$(cd ../.. && pwd)/shared/peers}
+VENV=.venv-peers
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$PEERS/requirements.txt"
+fi
+# SwiftPM keeps a stale build plan when the library gained files since the last release build.
+rm -f .build/release.yaml
+swift build -c release --product schedbench >&2
+swift build -c release --package-path .. --product schedctl >&2
+SCHEDCTL=$(swift build -c release --package-path .. --show-bin-path)/schedctl
+SCRATCH=$(mktemp -d)
+trap 'rm -rf "$SCRATCH"' EXIT
+OUT="results-$(date -u +%Y-%m-%dT%H%M%SZ).jsonl"
+GROUPS_WANTED=${*:-cron add list dispatch lateness idle memory delivery prune}
+want() { [[ " $GROUPS_WANTED " == *" $1 "* ]]; }
+run() {
+  echo "== $*" >&2
+  "$@" | tail -n 1 | tee -a "$OUT"
+}
+BENCH=.build/release/schedbench
+PY="$VENV/bin/python"
+
+if want cron; then
+  run "$PY" "$PEERS/cron_next.py" --cases-out "$SCRATCH/cron_cases.jsonl"
+  run "$BENCH" cron
+fi
+if want add || want list; then
+  run "$PY" "$PEERS/apscheduler_sqlite.py" --sqlite-mode wal-normal --db "$SCRATCH/aps.sqlite"
+  run "$BENCH" add
+  run "$BENCH" list --schedctl "$SCHEDCTL"
+fi
+if want dispatch; then
+  run "$PY" "$PEERS/sqlite_limit.py" --modes wal:NORMAL --db "$SCRATCH/limit.db"
+  run "$BENCH" dispatch
+fi
+if want lateness; then
+  run "$PY" "$PEERS/huey_sqlite.py" --sqlite-mode wal-normal --db "$SCRATCH/huey.db"
+  run "$BENCH" lateness --jobs 200 --spacing-ms 5
+fi
+want idle && run "$BENCH" idle
+want memory && run "$BENCH" memory --schedctl "$SCHEDCTL"
+want delivery && run "$BENCH" delivery
+want prune && run "$BENCH" prune
+echo "results: Benchmarks/$OUT" >&2
