@@ -25,6 +25,11 @@ extension Scheduler {
         /// transaction after another. A slot whose job has a run in progress (and an overlap
         /// policy other than `allow`) is still decided at its instant. 0 turns lookahead off.
         public var lookahead: Double = 0.5
+        /// Seconds before its instant a queued run is leased and prepared (default 0.05); its
+        /// handler is launched at the instant and `startedAt` is the instant. The bookkeeping
+        /// of starting (a write transaction, which for a thousand runs takes milliseconds) is
+        /// then done when the run begins. 0 starts runs only once they are due.
+        public var startAhead: Double = 0.05
         /// Seconds between checks for changes made by other processes (default 1).
         public var externalPollInterval: Double = 1
         /// Due jobs turned into runs per claim transaction at most (default 1000).

@@ -220,6 +220,7 @@ public actor Scheduler: Service {
                 maxEnqueue: configuration.maxEnqueuePerClaim, misfireGrace: configuration.misfireGrace,
                 jitter: { Double.random(in: 0...$0) })
             params.horizon = configuration.lookahead > 0 ? now.addingTimeInterval(configuration.lookahead) : nil
+            params.startAhead = configuration.startAhead
             do {
                 let (results, result): ([CompletionResult], ClaimResult)
                 if batch.isEmpty {
@@ -250,7 +251,9 @@ public actor Scheduler: Service {
                 if result.created.count >= configuration.maxEnqueuePerClaim || (filledWorkers && running.count < configuration.concurrency) {
                     continue
                 }
-                let next = try await store.nextWakeTime(now: clock.now(), lookahead: configuration.lookahead)
+                let ahead = max(0, configuration.startAhead)
+                let instant = try await store.nextWakeTime(now: clock.now(), lookahead: configuration.lookahead)
+                let next = instant.map { $0.addingTimeInterval(-ahead) }
                 var deadline = next
                 if let n = next, n <= clock.now() {
                     if n > now {
@@ -262,6 +265,9 @@ public actor Scheduler: Service {
                         deadline = nil
                     } else if !(result.started.isEmpty && result.created.isEmpty) {
                         continue
+                    } else if let instant, instant > clock.now() {
+                        // Within `startAhead` of a slot that is decided only at its instant.
+                        deadline = instant
                     } else {
                         // Due but unclaimable (nothing can start it now): retry shortly rather than spin.
                         deadline = clock.now().addingTimeInterval(1)
@@ -318,6 +324,10 @@ public actor Scheduler: Service {
     /// then hands its ending to the actor.
     private nonisolated func execute(_ claimed: ClaimedRun, stop: FirstOf<StopReason>) async {
         let run = claimed.run
+        if let start = run.startedAt, start > clock.now() {
+            // Leased ahead of its instant (`startAhead`): begin at the instant, not before.
+            try? await clock.sleep(until: start)
+        }
         hub.emit(.runStarted(run))
         let handler = handlers.withLock { $0[claimed.job.kind] }
         let outcome: RunOutcome

@@ -161,6 +161,9 @@ public struct ClaimParams: Sendable {
     /// (lookahead); nil means `now`. A job with a run in progress and overlap other than
     /// `allow` is left for its instant.
     public var horizon: Date?
+    /// Queued runs due within this many seconds are started now, with `startedAt` set to their
+    /// `notBefore`: the caller launches each at that instant (default 0: only runs due now).
+    public var startAhead: Double = 0
     /// Random delay in `0...jitter` for a job with jitter; injected so tests are deterministic.
     public var jitter: @Sendable (Double) -> Double
 

@@ -103,5 +103,22 @@ extension JobStoreConformanceTests {
                 #expect(try await fx.store.reload(job).nextRunAt == at(60))
             }
         }
+
+        @Test(arguments: StoreKind.allCases)
+        func startAheadLeasesRunsDueSoonWithTheirInstantAsStart(kind: StoreKind) async throws {
+            try await StoreFixture.with(kind) { fx in
+                let soon = try await fx.store.insert(makeJob("soon", nextRunAt: at(10)))
+                let later = try await fx.store.insert(makeJob("later", nextRunAt: at(11)))
+                _ = try await fx.store.claimDueRuns(Self.ahead(at: at(9.6), by: 0.5, maxStart: 0))
+                var params = claim(at: at(9.97))
+                params.startAhead = 0.05
+                let result = try await fx.store.claimDueRuns(params)
+                #expect(result.started.map(\.job.id) == [soon.id], "only the run due within startAhead")
+                let run = try #require(result.started.first?.run)
+                #expect(run.status == .running && run.startedAt == at(10) && run.leaseOwner == workerA)
+                #expect(try await fx.store.reload(run) == run)
+                #expect(try await fx.store.allRuns(of: later).isEmpty)
+            }
+        }
     }
 }

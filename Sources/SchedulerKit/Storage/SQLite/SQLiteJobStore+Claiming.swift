@@ -140,12 +140,14 @@ extension SQLiteJobStore {
         let lease = p.now.addingTimeInterval(p.leaseDuration).millisecondPrecision
         var started = try db.decodeAll(
             cached: """
-                UPDATE runs SET status = 'running', started_at = ?, heartbeat_at = ?, lease_owner = ?, lease_expires_at = ?
+                UPDATE runs SET status = 'running', started_at = MAX(?, not_before), heartbeat_at = ?, lease_owner = ?,
+                    lease_expires_at = ?
                 WHERE id IN (
                     SELECT id FROM runs WHERE status = 'queued' AND not_before <= ? ORDER BY not_before, id LIMIT ?)
                 RETURNING \(RowDecoding.runColumns)
                 """,
-            arguments: [ms(p.now), ms(p.now), p.owner, ms(lease), ms(p.now), p.maxStart], RowDecoding.run)
+            arguments: [ms(p.now), ms(p.now), p.owner, ms(lease), ms(p.now) + Int64((max(0, p.startAhead) * 1000).rounded()), p.maxStart],
+            RowDecoding.run)
         started.sort { ($0.notBefore, $0.id) < ($1.notBefore, $1.id) }
         var jobs = JobCache()
         if started.count > 1 {
@@ -166,7 +168,7 @@ extension SQLiteJobStore {
                 try Self.writeRunEnd(db, run)
                 continue
             }
-            try recordTransition(db, job: job, run: run, previous: .queued, at: p.now)
+            try recordTransition(db, job: job, run: run, previous: .queued, at: run.startedAt ?? p.now)
             result.started.append(ClaimedRun(run: run, job: job))
         }
     }
