@@ -334,31 +334,6 @@ def first_match_between(sim, zone, lo, hi, step):
     return None
 
 
-def never_matches(expr, zone):
-    """True when no date in the 400-year Gregorian cycle satisfies the month and day rules."""
-    sim = CronSim(expr, datetime(2000, 1, 1, tzinfo=zone))
-    for year in range(2000, 2400):
-        for month in sorted(sim.months):
-            d = date(year, month, 1)
-            while d.month == month:
-                if sim.match_day(d):
-                    return False
-                d += timedelta(days=1)
-    return True
-
-
-def first_match_between(sim, zone, lo, hi, step):
-    """First instant in (lo, hi) whose wall time matches, scanning at `step` seconds."""
-    t = lo + 1
-    if step == 60:
-        t = ((lo // 60) + 1) * 60
-    while t < hi:
-        if wall_matches(sim, zone, t):
-            return t
-        t += step
-    return None
-
-
 def brute_force_ok(expr, zone_name, start_ts, ours, known):
     """Our times all match the spec, and none is missing before each time not in `known`."""
     zone = zoneinfo.ZoneInfo(zone_name)
