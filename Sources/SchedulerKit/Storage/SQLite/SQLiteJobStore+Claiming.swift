@@ -45,16 +45,20 @@ extension SQLiteJobStore {
         if case .at = job.schedule { isOneShot = true } else { isOneShot = false }
         let plan: SlotPlan
         let ahead = first > p.now
+        // The job's runs in progress, read once: the overlap policy needs them.
+        var openRuns: [Run]?
+        func open() throws -> [Run] {
+            if let openRuns { return openRuns }
+            let runs = try db.decodeAll(
+                cached: "SELECT \(RowDecoding.runColumns) FROM runs WHERE job_id = ? AND status IN ('queued', 'running')",
+                arguments: [job.id.rawValue], RowDecoding.run)
+            openRuns = runs
+            return runs
+        }
         if ahead {
             // A slot within the lookahead: queued now, started at its instant. Only when no
             // decision about a run in progress is needed; otherwise it is claimed when due.
-            if !isOneShot && job.overlap != .allow,
-                try Bool.fetchOne(
-                    cached: db, sql: "SELECT 1 FROM runs WHERE job_id = ? AND status IN ('queued', 'running') LIMIT 1",
-                    arguments: [job.id.rawValue]) == true
-            {
-                return
-            }
+            if !isOneShot && job.overlap != .allow, try !open().isEmpty { return }
             plan = SlotPlan.upcoming(schedule: job.schedule, slot: first)
         } else {
             plan = SlotPlan.make(schedule: job.schedule, firstDue: first, now: p.now, grace: p.misfireGrace)
@@ -79,9 +83,7 @@ extension SQLiteJobStore {
         var job = job
         job.nextRunAt = plan.next
         if let (slot, trigger) = runSlot {
-            let open = try db.decodeAll(
-                cached: "SELECT \(RowDecoding.runColumns) FROM runs WHERE job_id = ? AND status IN ('queued', 'running')",
-                arguments: [job.id.rawValue], RowDecoding.run)
+            let open = try open()
             var run = Run(
                 id: .generate(at: p.now), jobId: job.id, jobName: job.name, trigger: trigger, scheduledFor: slot,
                 queuedAt: p.now)
