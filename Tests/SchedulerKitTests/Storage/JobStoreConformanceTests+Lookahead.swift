@@ -166,6 +166,11 @@ extension JobStoreConformanceTests {
             }
         }
 
+        /// An hourly job whose first slot is at(3600).
+        static func hourly(_ fx: StoreFixture, misfire: MisfirePolicy) async throws -> Job {
+            try await fx.store.insert(makeJob("hourly", schedule: .every(seconds: 3600, anchor: t0), nextRunAt: at(3600)) { $0.misfire = misfire })
+        }
+
         /// Another scheduler queued the slot ahead and died before its instant (kill -9).
         static func abandonedUpcomingRun(_ fx: StoreFixture, _ job: Job, slot: Double) async throws -> Run {
             let early = try await fx.store.claimDueRuns(Self.ahead(at: at(slot - 0.4), by: 0.5, owner: workerB, maxStart: 0))
@@ -177,8 +182,7 @@ extension JobStoreConformanceTests {
         @Test(arguments: StoreKind.allCases)
         func anAbandonedUpcomingRunPastTheGraceIsSkippedUnderMisfireSkip(kind: StoreKind) async throws {
             try await StoreFixture.with(kind) { fx in
-                let job = try await fx.store.insert(
-                    makeJob("hourly", schedule: .every(seconds: 3600, anchor: t0), nextRunAt: at(3600)) { $0.misfire = .skip })
+                let job = try await Self.hourly(fx, misfire: .skip)
                 let run = try await Self.abandonedUpcomingRun(fx, job, slot: 3600)
                 let later = try await fx.store.claimDueRuns(claim(at: at(3600 + 120)))
                 #expect(later.started.isEmpty, "a slot missed past the grace does not run under misfire skip")
@@ -194,7 +198,7 @@ extension JobStoreConformanceTests {
         @Test(arguments: StoreKind.allCases)
         func anAbandonedUpcomingRunPastTheGraceRunsOnceAsACatchUpUnderRunOnce(kind: StoreKind) async throws {
             try await StoreFixture.with(kind) { fx in
-                let job = try await fx.store.insert(makeJob("hourly", schedule: .every(seconds: 3600, anchor: t0), nextRunAt: at(3600)))
+                let job = try await Self.hourly(fx, misfire: .runOnce)
                 let run = try await Self.abandonedUpcomingRun(fx, job, slot: 3600)
                 let later = try await fx.store.claimDueRuns(claim(at: at(3600 + 120)))
                 #expect(later.started.map(\.run.id) == [run.id])
@@ -222,8 +226,7 @@ extension JobStoreConformanceTests {
         @Test(arguments: StoreKind.allCases)
         func withinTheGraceAnAbandonedUpcomingRunStillStarts(kind: StoreKind) async throws {
             try await StoreFixture.with(kind) { fx in
-                let job = try await fx.store.insert(
-                    makeJob("hourly", schedule: .every(seconds: 3600, anchor: t0), nextRunAt: at(3600)) { $0.misfire = .skip })
+                let job = try await Self.hourly(fx, misfire: .skip)
                 let run = try await Self.abandonedUpcomingRun(fx, job, slot: 3600)
                 let later = try await fx.store.claimDueRuns(claim(at: at(3630)))
                 #expect(later.started.map(\.run.id) == [run.id])
@@ -234,8 +237,7 @@ extension JobStoreConformanceTests {
         @Test(arguments: StoreKind.allCases)
         func ownUpcomingRunsWaitingForAWorkerAreNotMisfired(kind: StoreKind) async throws {
             try await StoreFixture.with(kind) { fx in
-                let job = try await fx.store.insert(
-                    makeJob("hourly", schedule: .every(seconds: 3600, anchor: t0), nextRunAt: at(3600)) { $0.misfire = .skip })
+                let job = try await Self.hourly(fx, misfire: .skip)
                 _ = try await fx.store.claimDueRuns(Self.ahead(at: at(3599.6), by: 0.5, maxStart: 0))
                 let later = try await fx.store.claimDueRuns(claim(at: at(3600 + 120)))
                 #expect(later.started.map(\.job.id) == [job.id], "a backlog is not a misfire")
