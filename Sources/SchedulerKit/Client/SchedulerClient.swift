@@ -169,7 +169,8 @@ public struct SchedulerClient: Sendable {
     }
 
     /// Deletes a job and its alerts (audit `job.delete`). Its finished runs stay as history; its
-    /// queued runs are cancelled and its running runs asked to stop.
+    /// queued runs (a slot already queued ahead of its instant included) are cancelled and its
+    /// running runs asked to stop.
     @discardableResult
     public func deleteJob(_ ref: String) async throws -> Job {
         let job = try await job(ref)
@@ -178,6 +179,10 @@ public struct SchedulerClient: Sendable {
     }
 
     /// Stops scheduling an active job (audit `job.pause`).
+    ///
+    /// Its queued runs are cancelled in the same transaction (code `cancelled`, "job paused"):
+    /// the slot a scheduler queued ahead of its instant does not run. A run already started
+    /// (leased, up to `startAhead` before its instant) runs to its end.
     ///
     /// - throws: `.refused` unless the job is `active`.
     @discardableResult

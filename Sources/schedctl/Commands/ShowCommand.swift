@@ -49,7 +49,9 @@ struct ShowCommand: AsyncParsableCommand {
         }
         fields += [
             ("next run", JobText.nextRun(job, now: now)),
-            ("last run", job.lastRunAt.map { "\(job.lastRunStatus?.rawValue ?? "?") \(RelativeTime.both($0, now: now))" } ?? "-"),
+            ("last run", job.lastRunAt.map {
+                "\(style.paint(job.lastRunStatus?.rawValue ?? "?", job.lastRunStatus.flatMap(Style.color(for:)))) \(RelativeTime.both($0, now: now))"
+            } ?? "-"),
             ("errors", "\(job.consecutiveErrors) in a row (retired to failed at \(job.maxConsecutiveErrors))"),
             ("timeout", job.timeout.map { DurationText.format(seconds: Int64($0.rounded())) } ?? "-"),
             ("overlap", job.overlap.rawValue),
