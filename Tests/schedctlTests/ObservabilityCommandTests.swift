@@ -15,7 +15,9 @@ struct ObservabilityCommandTests {
         try await store.registerScheduler(
             SchedulerInstance(
                 id: "live", host: "elsewhere", pid: 1, version: SchedulerKitVersion.string, startedAt: Date(), lastTickAt: Date(),
-                tickInterval: 10))
+                // a long interval: it must still count as alive after the test's several schedctl
+                // runs on busy cores (three missed 10 s ticks took 30 s and made it "not alive")
+                tickInterval: 600))
     }
 
     /// Leaves a run of `job` `running` under a worker that stopped renewing its lease an hour ago.
