@@ -15,9 +15,8 @@ struct ObservabilityCommandTests {
         try await store.registerScheduler(
             SchedulerInstance(
                 id: "live", host: "elsewhere", pid: 1, version: SchedulerKitVersion.string, startedAt: Date(), lastTickAt: Date(),
-                // a long interval: it must still count as alive after the test's several schedctl
-                // runs on busy cores (three missed 10 s ticks took 30 s and made it "not alive")
-                tickInterval: 600))
+                // alive for 3 hours of wall time: a busy machine must not make it stale mid-test (3 × 10 s did)
+                tickInterval: 3600))
     }
 
     /// Leaves a run of `job` `running` under a worker that stopped renewing its lease an hour ago.
