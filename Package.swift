@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "SchedulerKit", targets: ["SchedulerKit"]),
         .executable(name: "schedctl", targets: ["schedctl"]),
+        // Testing support for programs that embed SchedulerKit (Docs/Testing.md); schedctl never links it.
+        .library(name: "SchedulerKitTesting", targets: ["SchedulerKitTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -77,6 +79,17 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
+        ),
+        // SchedulerKitTesting: the harness (depends on SchedulerKit only), its own tests, and the
+        // Examples/EmbeddedScheduler tests compiled here so `swift test` runs them (decision 0013).
+        .target(name: "SchedulerKitTesting", dependencies: ["SchedulerKit"]),
+        .testTarget(name: "SchedulerKitTestingTests", dependencies: ["SchedulerKit", "SchedulerKitTesting"]),
+        .testTarget(
+            name: "EmbeddedSchedulerExampleTests",
+            dependencies: ["SchedulerKit", "SchedulerKitTesting"],
+            path: "Examples/EmbeddedScheduler",
+            exclude: ["Package.swift", "Sources/EmbeddedScheduler"],
+            sources: ["Sources/ReportJobs", "Tests/ReportJobsTests"]
         ),
         .testTarget(
             name: "schedctlTests",

@@ -323,6 +323,11 @@ public actor Scheduler: Service {
     /// Performs a claimed run off the actor (many runs started together start in parallel),
     /// then hands its ending to the actor.
     private nonisolated func execute(_ claimed: ClaimedRun, stop: FirstOf<StopReason>) async {
+        await ended(await perform(claimed, stop: stop))
+    }
+
+    /// Performs a claimed run with its handler and returns its ending, not yet recorded.
+    nonisolated func perform(_ claimed: ClaimedRun, stop: FirstOf<StopReason>) async -> CompleteRunParams {
         let run = claimed.run
         if let start = run.startedAt, start > clock.now() {
             // Leased ahead of its instant (`startAhead`): begin at the instant, not before.
@@ -352,8 +357,7 @@ public actor Scheduler: Service {
         } else {
             outcome = .error(.handlerMissing, "no handler is registered for kind \"\(claimed.job.kind)\" in scheduler \(owner)")
         }
-        let ending = CompleteRunParams(runId: run.id, outcome: outcome, now: clock.now(), retryJitter: Double.random(in: 0...1))
-        await ended(ending)
+        return CompleteRunParams(runId: run.id, outcome: outcome, now: clock.now(), retryJitter: Double.random(in: 0...1))
     }
 
     private func ended(_ ending: CompleteRunParams) async {
