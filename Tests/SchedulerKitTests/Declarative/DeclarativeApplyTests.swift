@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SchedulerKit
 import Testing
 
@@ -288,6 +289,38 @@ struct DeclarativeApplyTests {
                 }
                 #expect(try await target.export().document == export.document)
             }
+        }
+    }
+
+    /// Decision 0026: a store failure midway keeps what was written before it, writes nothing
+    /// after it, says where it stopped, and the same file applied again finishes the work.
+    @Test func aStorageFailureMidwayIsFinishedByApplyingAgain() async throws {
+        try await Self.with(.sqliteFile) { h in
+            try await h.apply(Self.twoJobs)
+            let yaml = Self.twoJobs.replacingOccurrences(of: "timeout_seconds: 600", with: "timeout_seconds: 900") + """
+
+                  - {name: cannot, schedule: {kind: every, seconds: 60}, command: ["true"]}
+                  - {name: after, schedule: {kind: every, seconds: 60}, command: ["true"]}
+                """
+            // the database refuses one row, as a full disk would refuse a page
+            let raw = try h.fx.rawQueue()
+            try await raw.write { db in
+                try db.execute(sql: """
+                    CREATE TRIGGER refuse BEFORE INSERT ON jobs WHEN NEW.name = 'cannot'
+                    BEGIN SELECT RAISE(ABORT, 'no space left'); END
+                    """)
+            }
+            let error = await #expect(throws: SchedulerError.self) { try await h.apply(yaml) }
+            #expect(error?.code == .storage)
+            #expect(error?.message.hasPrefix("apply stopped at job \"cannot\" (1 job before it applied): ") == true, "\(String(describing: error))")
+            #expect(error?.hint == "apply the file again to finish")
+            #expect(try await h.client.job("backup").timeout == 900, "the change before it stays")
+            #expect(try await h.store.job(named: "after") == nil, "nothing after it is written")
+
+            try await raw.write { db in try db.execute(sql: "DROP TRIGGER refuse") }
+            try raw.close()
+            let finished = try await h.apply(yaml)
+            #expect(finished.entries.map(\.action) == [.unchanged, .unchanged, .create, .create])
         }
     }
 }
