@@ -7,36 +7,10 @@ import Testing
 /// to `updated_at`, prune, dry run, secrets by `secret_env`, and the round trip between stores.
 @Suite("Declarative apply and export")
 struct DeclarativeApplyTests {
-    struct Harness {
-        let fx: StoreFixture
-        let clock: ManualClock
-        let client: SchedulerClient
-        var store: any JobStore { fx.store }
-
-        /// Every job, and the audit log's length: what "nothing was written" is checked against.
-        func snapshot() async throws -> ([Job], Int) {
-            (try await store.jobs(JobQuery()), try await store.auditEntries(AuditQuery(limit: nil)).count)
-        }
-
-        @discardableResult
-        func apply(_ yaml: String, dryRun: Bool = false, prune: Bool = false, environment: [String: String] = [:]) async throws
-            -> ApplyPlan
-        {
-            let document = try JobsDocument.decode(Data(yaml.utf8), format: .yaml, environment: environment)
-            return try await client.apply(document, options: ApplyOptions(dryRun: dryRun, prune: prune, environment: environment))
-        }
-
-        func actions(_ name: String) async throws -> [String] {
-            let job = try await client.job(name)
-            return try await store.auditEntries(AuditQuery(jobId: job.id, limit: nil)).map(\.action).reversed()
-        }
-    }
+    typealias Harness = SchedulerClientTests.Harness
 
     static func with(_ kind: StoreKind, _ body: (Harness) async throws -> Void) async throws {
-        try await StoreFixture.with(kind) { fx in
-            let clock = ManualClock(now: t0)
-            try await body(Harness(fx: fx, clock: clock, client: SchedulerClient(store: fx.store, clock: clock, actor: "cli:alice")))
-        }
+        try await SchedulerClientTests.with(kind, body)
     }
 
     static let twoJobs = """
@@ -67,7 +41,7 @@ struct DeclarativeApplyTests {
             let alerts = try await h.client.alerts("backup")
             #expect(alerts.map(\.type) == [.webhook, .email])
             #expect(alerts[0].onTimeout == false && alerts[0].onFailure && alerts[1].onTimeout)
-            #expect(try await h.actions("backup") == ["job.create", "alert.create", "alert.create"])
+            #expect(try await h.actions(named: "backup") == ["job.create", "alert.create", "alert.create"])
             let tick = try await h.client.job("tick")
             // no anchor in the file: a new job is anchored at the time of apply
             #expect(tick.schedule == .every(seconds: 900, anchor: t0))
@@ -138,11 +112,11 @@ struct DeclarativeApplyTests {
             #expect(alerts.count == 2)
             #expect(alerts.contains { $0.id == oldAlerts[1].id }, "the unchanged alert is kept")
             #expect(!alerts.contains { $0.id == oldAlerts[0].id }, "the changed one is replaced")
-            #expect(try await h.actions("backup").suffix(3) == ["job.update", "alert.delete", "alert.create"])
+            #expect(try await h.actions(named: "backup").suffix(3) == ["job.update", "alert.delete", "alert.create"])
             // only alerts differ: the job row itself is not written
             let tick = try await h.client.job("tick")
             #expect(tick == oldTick)
-            #expect(try await h.actions("tick") == ["job.create", "alert.create"])
+            #expect(try await h.actions(named: "tick") == ["job.create", "alert.create"])
         }
     }
 
@@ -322,5 +296,26 @@ struct DeclarativeApplyTests {
             let finished = try await h.apply(yaml)
             #expect(finished.entries.map(\.action) == [.unchanged, .unchanged, .create, .create])
         }
+    }
+}
+
+extension SchedulerClientTests.Harness {
+    /// Every job, and the audit log's length: what "nothing was written" is checked against.
+    func snapshot() async throws -> ([Job], Int) {
+        (try await store.jobs(JobQuery()), try await store.auditEntries(AuditQuery(limit: nil)).count)
+    }
+
+    /// Reads `yaml` as `schedctl apply` does and applies it.
+    @discardableResult
+    func apply(_ yaml: String, dryRun: Bool = false, prune: Bool = false, environment: [String: String] = [:]) async throws
+        -> ApplyPlan
+    {
+        let document = try JobsDocument.decode(Data(yaml.utf8), format: .yaml, environment: environment)
+        return try await client.apply(document, options: ApplyOptions(dryRun: dryRun, prune: prune, environment: environment))
+    }
+
+    /// The audit actions of the job named `name`, oldest first.
+    func actions(named name: String) async throws -> [String] {
+        try await actions(client.job(name))
     }
 }
