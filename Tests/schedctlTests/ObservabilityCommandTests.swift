@@ -15,7 +15,8 @@ struct ObservabilityCommandTests {
         try await store.registerScheduler(
             SchedulerInstance(
                 id: "live", host: "elsewhere", pid: 1, version: SchedulerKitVersion.string, startedAt: Date(), lastTickAt: Date(),
-                tickInterval: 10))
+                // alive for 3 hours of wall time: a busy machine must not make it stale mid-test (3 × 10 s did)
+                tickInterval: 3600))
     }
 
     /// Leaves a run of `job` `running` under a worker that stopped renewing its lease an hour ago.
