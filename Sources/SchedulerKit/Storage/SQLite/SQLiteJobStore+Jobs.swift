@@ -104,14 +104,14 @@ extension SQLiteJobStore {
 
     static func insertJob(_ db: Database, _ job: Job) throws {
         try db.execute(
-            cached: "INSERT INTO jobs (\(RowDecoding.jobColumns)) VALUES (\(placeholders(25)))",
+            cached: "INSERT INTO jobs (\(RowDecoding.jobColumns)) VALUES (\(placeholders(26)))",
             arguments: RowDecoding.jobArguments(job))
     }
 
     static func updateJob(_ db: Database, _ job: Job) throws {
         try db.execute(
             cached: """
-                UPDATE jobs SET (\(RowDecoding.jobColumns)) = (\(placeholders(25))) WHERE id = ?
+                UPDATE jobs SET (\(RowDecoding.jobColumns)) = (\(placeholders(26))) WHERE id = ?
                 """,
             arguments: RowDecoding.jobArguments(job) + [job.id.rawValue])
     }

@@ -160,6 +160,10 @@ extension SQLiteJobStore {
                 );
                 """)
         }
+        // A state webhook signs its requests like an alert when the job has a secret.
+        migrator.registerMigration("state_webhook_secret") { db in
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN state_webhook_secret TEXT")
+        }
         return migrator
     }
 
