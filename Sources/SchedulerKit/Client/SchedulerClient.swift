@@ -54,7 +54,7 @@ public struct SchedulerClient: Sendable {
     }
 
     /// Runs, newest first; of one job (by id or name) when `job` is given.
-    public func runs(job ref: String? = nil, statuses: [RunStatus]? = nil, limit: Int? = 50) async throws -> [Run] {
+    public func runs(job ref: String? = nil, statuses: [RunStatus]? = nil, before: RunID? = nil, limit: Int? = 50) async throws -> [Run] {
         var jobId: JobID?
         if let ref {
             do {
@@ -65,7 +65,7 @@ public struct SchedulerClient: Sendable {
                 if try await store.runs(RunQuery(jobId: jobId, limit: 1)).isEmpty { throw e }
             }
         }
-        return try await store.runs(RunQuery(jobId: jobId, statuses: statuses, limit: limit))
+        return try await store.runs(RunQuery(jobId: jobId, statuses: statuses, before: before, limit: limit))
     }
 
     /// Audit entries, newest first; of one job when `job` is given.
