@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "SchedulerKit", targets: ["SchedulerKit"]),
+        .library(name: "SchedulerKitHTTP", targets: ["SchedulerKitHTTP"]),
         .executable(name: "schedctl", targets: ["schedctl"]),
         // Testing support for programs that embed SchedulerKit (Docs/Testing.md); schedctl never links it.
         .library(name: "SchedulerKitTesting", targets: ["SchedulerKitTesting"]),
@@ -23,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .target(
@@ -45,10 +48,28 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The HTTP API and dashboard (SPEC §9): only programs that serve HTTP build Hummingbird.
+        .target(
+            name: "SchedulerKitHTTP",
+            dependencies: [
+                "SchedulerKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources")]
+        ),
         .executableTarget(
             name: "schedctl",
             dependencies: [
                 "SchedulerKit",
+                "SchedulerKitHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -93,6 +114,20 @@ let package = Package(
             path: "Examples/EmbeddedScheduler",
             exclude: ["Package.swift", "Sources/EmbeddedScheduler"],
             sources: ["Sources/ReportJobs", "Tests/ReportJobsTests"]
+        ),
+        .testTarget(
+            name: "SchedulerKitHTTPTests",
+            dependencies: [
+                "SchedulerKit",
+                "SchedulerKitHTTP",
+                "SchedulerKitTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "schedctlTests",

@@ -16,12 +16,18 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // `prune` seeds a million runs with raw inserts
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // `api` drives the HTTP server at concurrency 32
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .executableTarget(
             name: "schedbench",
             dependencies: [
                 .product(name: "SchedulerKit", package: root),
+                .product(name: "SchedulerKitHTTP", package: root),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

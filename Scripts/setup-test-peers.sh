@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Creates <package root>/.venv with the test peers' Python dependencies.
 #
-# The mail tests start a real SMTP server; the cron differential test compares with cronsim.
+# The mail tests start a real SMTP server; the cron differential test compares with cronsim;
+# the HTTP API test runs schemathesis against a live server with Sources/SchedulerKitHTTP/Resources/openapi.json.
 # The mail tests start a real SMTP server (Tests/Peers/smtp_server.py, built on aiosmtpd)
 # with <package root>/.venv/bin/python; they fail with a pointer to this script when the venv
 # is missing. Idempotent: re-running only checks the pinned versions are installed (no network).
@@ -12,6 +13,7 @@ set -euo pipefail
 
 AIOSMTPD_VERSION="1.4.6"
 CRONSIM_VERSION="2.8"
+SCHEMATHESIS_VERSION="4.32.5"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python="${PYTHON:-python3}"
@@ -35,6 +37,8 @@ sys.exit(0 if (m.version('aiosmtpd'), m.version('cronsim')) == ('$AIOSMTPD_VERSI
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION" "cronsim==$CRONSIM_VERSION"
 fi
 "$venv/bin/python" -c "import aiosmtpd; import cronsim; print('setup-test-peers: aiosmtpd', aiosmtpd.__version__, '+ cronsim ready in $venv')"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+"$venv/bin/schemathesis" --version
 
 # openssl makes the throwaway TLS certificates the mail tests use.
 if ! command -v openssl >/dev/null 2>&1; then

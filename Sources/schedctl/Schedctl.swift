@@ -32,6 +32,7 @@ struct Schedctl: AsyncParsableCommand {
             AuditCommand.self, AlertsCommand.self, DeliveriesCommand.self, DaemonCommand.self, DemoCommand.self,
             CheckCommand.self, ReportCommand.self, MetricsCommand.self,
             ArtifactsCommand.self, ArtifactCommand.self, PruneCommand.self, ExportCommand.self, ApplyCommand.self,
+            TokensCommand.self, ServeCommand.self,
         ]
     )
 

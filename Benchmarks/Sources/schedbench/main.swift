@@ -10,7 +10,7 @@ import Glibc
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let name = arguments.first else {
-    FileHandle.standardError.write(Data("usage: schedbench cron|add|list|dispatch|lateness|idle|memory|prune|delivery|store-probe [options]\n".utf8))
+    FileHandle.standardError.write(Data("usage: schedbench cron|add|list|dispatch|lateness|idle|memory|prune|delivery|api|store-probe [options]\n".utf8))
     exit(64)
 }
 let options = Options(Array(arguments.dropFirst()))
@@ -32,6 +32,7 @@ do {
     case "store-probe": try await StoreProbe.run(options)
     case "prune": try await PruneBenchmark.run(options)
     case "delivery": try await DeliveryBenchmark.run(options)
+    case "api": try await APIBenchmark.run(options)
     default:
         emit([("error", "not implemented")])
         exit(2)

@@ -12,6 +12,9 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case jobAutoFail = "job.auto_fail"
     case alertCreate = "alert.create"
     case alertDelete = "alert.delete"
+    case tokenCreate = "token.create"
+    case tokenDelete = "token.delete"
+    case deliveryRetry = "delivery.retry"
 }
 
 /// One line of the audit log.

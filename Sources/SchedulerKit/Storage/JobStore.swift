@@ -132,11 +132,16 @@ public struct RunQuery: Sendable, Hashable {
     public var jobId: JobID?
     public var statuses: [RunStatus]?
     public var since: Date?
+    /// Only runs older than this one (ids are time-sortable): the next page after `before`.
+    public var before: RunID?
     public var limit: Int?
-    public init(jobId: JobID? = nil, statuses: [RunStatus]? = nil, since: Date? = nil, limit: Int? = 50) {
+    public init(
+        jobId: JobID? = nil, statuses: [RunStatus]? = nil, since: Date? = nil, before: RunID? = nil, limit: Int? = 50
+    ) {
         self.jobId = jobId
         self.statuses = statuses
         self.since = since
+        self.before = before
         self.limit = limit
     }
 }

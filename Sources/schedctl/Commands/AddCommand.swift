@@ -99,7 +99,7 @@ struct AddCommand: AsyncParsableCommand {
         try SchedulerClient.validate(spec)
 
         let job = try await global.client().addJob(spec)
-        if global.json { return JSONOutput.print(JSONOutput.job(job)) }
+        if global.json { return JSONOutput.print(WireJSON.job(job)) }
         var line = "added job \(job.name) (\(job.id))"
         if let next = job.nextRunAt {
             line += " — next run \(RelativeTime.describe(next, now: Date())) (\(ISO8601.string(next, milliseconds: false)))"

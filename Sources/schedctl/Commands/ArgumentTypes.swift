@@ -5,6 +5,7 @@ import SchedulerKit
 
 extension OverlapPolicy: ExpressibleByArgument {}
 extension JobStatus: ExpressibleByArgument {}
+extension TokenRole: ExpressibleByArgument {}
 
 /// `--misfire run-once|skip`.
 enum MisfireArgument: String, CaseIterable, ExpressibleByArgument {

@@ -26,7 +26,7 @@ struct ArtifactCommand: AsyncParsableCommand {
         let artifact = try await global.client().artifact(run: runID, name: name)
         let data = artifact.data ?? Data()
         if global.json {
-            let object = (JSONOutput.artifact(artifact).objectMembers ?? []) + [("content_base64", .string(data.base64EncodedString()))]
+            let object = (WireJSON.artifact(artifact).objectMembers ?? []) + [("content_base64", .string(data.base64EncodedString()))]
             return JSONOutput.print(.object(object))
         }
         Console.out(data)

@@ -20,7 +20,7 @@ struct ArtifactsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let artifacts = try await global.client().artifacts(run: runID)
-        if global.json { return JSONOutput.print(.array(artifacts.map(JSONOutput.artifact))) }
+        if global.json { return JSONOutput.print(.array(artifacts.map(WireJSON.artifact))) }
         guard !artifacts.isEmpty else { return Console.line("run \(runID) has no artifacts") }
         let now = Date()
         var table = Table(["NAME", "TYPE", "SIZE", "SHA-256", "STORED", "CREATED"])

@@ -21,7 +21,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         let entries = try await global.client().audit(job: job, limit: limit)
-        if global.json { return JSONOutput.print(.array(entries.map(JSONOutput.audit))) }
+        if global.json { return JSONOutput.print(.array(entries.map(WireJSON.audit))) }
         guard !entries.isEmpty else { return Console.line(job.map { "no audit entries for job \($0)" } ?? "no audit entries") }
         var table = Table(["AT", "ACTOR", "ACTION", "JOB", "DETAILS"])
         for entry in entries {
@@ -34,7 +34,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     /// `key=value` pairs, sorted, values quoted when they hold spaces.
     private func details(_ entry: AuditEntry) -> String {
-        guard let members = JSONOutput.redactDetails(JSONOutput.parseObject(entry.details)).objectMembers else { return "" }
+        guard let members = WireJSON.redactDetails(WireJSON.parseObject(entry.details)).objectMembers else { return "" }
         return members.sorted { $0.0 < $1.0 }.map { key, member -> String in
             let value: String
             switch member {

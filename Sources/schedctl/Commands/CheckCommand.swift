@@ -24,7 +24,7 @@ struct CheckCommand: AsyncParsableCommand {
         let findings = try await HealthChecks(store: store, clock: FixedClock(now)).run()
         let status = HealthStatus(findings)
         if global.json {
-            JSONOutput.print(JSONOutput.health(findings, at: now))
+            JSONOutput.print(WireJSON.health(findings, at: now))
         } else {
             Console.out(Self.text(findings, status: status, style: .detect(json: false)))
         }

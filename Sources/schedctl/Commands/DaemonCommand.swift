@@ -2,9 +2,10 @@ import ArgumentParser
 import Foundation
 import Logging
 import SchedulerKit
+import SchedulerKitHTTP
 import ServiceLifecycle
 
-/// `schedctl daemon [--concurrency N] [--for DUR] [--smtp URL] [--smtp-from ADDR]`
+/// `schedctl daemon [--concurrency N] [--for DUR] [--smtp URL] [--smtp-from ADDR] [--http HOST:PORT ...]`
 struct DaemonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "daemon",
@@ -18,6 +19,9 @@ struct DaemonCommand: AsyncParsableCommand {
             SMTP settings for email alerts: --smtp / $SCHEDCTL_SMTP_URL, of the form \
             smtp://user:pass@host:port?security=none|starttls|tls, and --smtp-from / $SCHEDCTL_SMTP_FROM. \
             Logs go to stderr; $SCHEDCTL_LOG_LEVEL sets their level (default info).
+
+            With --http HOST:PORT it also serves the HTTP API and web dashboard, as schedctl serve \
+            does (the same --tls-cert, --tls-key, --insecure-http and --open-metrics).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -37,8 +41,16 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(name: .customLong("smtp-from"), help: ArgumentHelp("Sender address of alert emails (default $SCHEDCTL_SMTP_FROM).", valueName: "address"))
     var smtpFrom: String?
 
+    @Option(help: ArgumentHelp("Also serve the HTTP API and dashboard on this address (e.g. 127.0.0.1:8787).", valueName: "host:port"))
+    var http: String?
+
+    @OptionGroup var httpOptions: HTTPOptions
+
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        if http == nil, httpOptions.tlsCert != nil || httpOptions.tlsKey != nil || httpOptions.insecureHTTP || httpOptions.openMetrics {
+            throw ValidationError("--tls-cert, --tls-key, --insecure-http and --open-metrics apply with --http HOST:PORT only")
+        }
     }
 
     func run() async throws {
@@ -53,13 +65,8 @@ struct DaemonCommand: AsyncParsableCommand {
                 throw SchedulerError(.invalidInput, "smtp: \(error)")
             }
         }
-        let level = environment["SCHEDCTL_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "schedctl")
+        let logger = LogSetup.bootstrap()
+        let httpServerOptions = try http.map { try httpOptions.options(listen: $0, logger: logger) }
 
         let store = try DatabaseLocation.resolve(option: global.db).open()
         var configuration = Scheduler.Configuration()
@@ -72,9 +79,17 @@ struct DaemonCommand: AsyncParsableCommand {
             "schedctl daemon on \(store.path)",
             metadata: ["smtp": "\(smtpConfiguration.map { String(describing: $0) } ?? "none")"])
 
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)
+        ]
+        if let httpServerOptions {
+            let service = try await HTTPServing.service(client: SchedulerClient(store: store), options: httpServerOptions)
+            // Last in the group, so it shuts down first: requests drain while the scheduler still runs.
+            services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let timer = stopAfter.map { seconds in
             Task {

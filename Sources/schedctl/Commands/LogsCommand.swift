@@ -20,7 +20,7 @@ struct LogsCommand: AsyncParsableCommand {
     func run() async throws {
         let run = try await global.client().run(runID)
         if global.json {
-            let object = (JSONOutput.run(run).objectMembers ?? []) + [("output", .string(run.output))]
+            let object = (WireJSON.run(run).objectMembers ?? []) + [("output", .string(run.output))]
             return JSONOutput.print(.object(object))
         }
         if let output = run.output, !output.isEmpty {

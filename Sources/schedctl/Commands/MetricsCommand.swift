@@ -19,7 +19,7 @@ struct MetricsCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try DatabaseLocation.resolve(option: global.db).open()
         let snapshot = try await MetricsSnapshot.take(store: store, now: Date())
-        if global.json { return JSONOutput.print(.array(snapshot.samples.map(JSONOutput.sample))) }
+        if global.json { return JSONOutput.print(.array(snapshot.samples.map(WireJSON.sample))) }
         Console.out(PrometheusExport.text(snapshot))
     }
 }

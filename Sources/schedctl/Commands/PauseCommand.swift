@@ -14,7 +14,7 @@ struct PauseCommand: AsyncParsableCommand {
 
     func run() async throws {
         let job = try await global.client().pauseJob(self.job)
-        if global.json { return JSONOutput.print(JSONOutput.job(job)) }
+        if global.json { return JSONOutput.print(WireJSON.job(job)) }
         Console.line("paused job \(job.name) (resume it with: schedctl resume \(job.name))")
     }
 }

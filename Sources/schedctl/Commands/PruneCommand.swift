@@ -34,7 +34,7 @@ struct PruneCommand: AsyncParsableCommand {
         }
         retention.keepPerJob = keep
         let report = try await global.client().prune(retention)
-        if global.json { return JSONOutput.print(JSONOutput.prune(report, olderThan: retention.maxAge, keep: keep)) }
+        if global.json { return JSONOutput.print(WireJSON.prune(report, olderThan: retention.maxAge, keep: keep)) }
         let age = DurationText.format(seconds: Int64(retention.maxAge ?? 0))
         var table = Table(["", ""])
         table.add("runs", "\(report.runs) (\(report.runsByAge) older than \(age), \(report.runsByCount) beyond the newest \(keep) of their job)")

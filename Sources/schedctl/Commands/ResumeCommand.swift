@@ -25,7 +25,7 @@ struct ResumeCommand: AsyncParsableCommand {
         let client = try global.client()
         let before = try await client.job(self.job)
         let job = try await client.resumeJob(before.id.rawValue, force: force)
-        if global.json { return JSONOutput.print(JSONOutput.job(job)) }
+        if global.json { return JSONOutput.print(WireJSON.job(job)) }
         var line = before.status == .failed
             ? "revived job \(job.name) (cleared \(before.consecutiveErrors) consecutive errors)"
             : "resumed job \(job.name)"

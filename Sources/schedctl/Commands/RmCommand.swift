@@ -16,7 +16,7 @@ struct RmCommand: AsyncParsableCommand {
 
     func run() async throws {
         let job = try await global.client().deleteJob(self.job)
-        if global.json { return JSONOutput.print(JSONOutput.job(job)) }
+        if global.json { return JSONOutput.print(WireJSON.job(job)) }
         Console.line("removed job \(job.name) (\(job.id)); its run history stays (schedctl runs \(job.id))")
     }
 }

@@ -16,7 +16,7 @@ struct RunNowCommand: AsyncParsableCommand {
 
     func run() async throws {
         let run = try await global.client().runJobNow(self.job)
-        if global.json { return JSONOutput.print(JSONOutput.run(run)) }
+        if global.json { return JSONOutput.print(WireJSON.run(run)) }
         Console.line("queued run \(run.id) of job \(run.jobName) (see it with: schedctl logs \(run.id))")
     }
 }

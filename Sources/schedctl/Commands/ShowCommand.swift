@@ -25,8 +25,8 @@ struct ShowCommand: AsyncParsableCommand {
         let runs = runs == 0 ? [] : try await client.runs(job: job.id.rawValue, limit: runs)
         let alerts = try await client.alerts(job.id.rawValue)
         if global.json {
-            let object = (JSONOutput.job(job).objectMembers ?? []) + [
-                ("runs", .array(runs.map(JSONOutput.run))), ("alerts", .array(alerts.map(JSONOutput.alert))),
+            let object = (WireJSON.job(job).objectMembers ?? []) + [
+                ("runs", .array(runs.map(WireJSON.run))), ("alerts", .array(alerts.map(WireJSON.alert))),
             ]
             return JSONOutput.print(.object(object))
         }

@@ -19,12 +19,7 @@ enum JobText {
     }
 
     /// The CLI spelling of a misfire policy: `run-once` or `skip`.
-    static func misfire(_ policy: MisfirePolicy) -> String {
-        switch policy {
-        case .runOnce: "run-once"
-        case .skip: "skip"
-        }
-    }
+    static func misfire(_ policy: MisfirePolicy) -> String { WireJSON.misfire(policy) }
 
     /// An argv as a shell would need it typed: `backup --dir '/srv/my files'`.
     static func commandLine(_ argv: [String]) -> String {

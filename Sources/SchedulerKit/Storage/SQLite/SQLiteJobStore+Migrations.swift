@@ -164,6 +164,18 @@ extension SQLiteJobStore {
         migrator.registerMigration("state_webhook_secret") { db in
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN state_webhook_secret TEXT")
         }
+        // API tokens of the HTTP API (SPEC §9): SHA-256 hashes only, never the plaintext.
+        migrator.registerMigration("api_tokens") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_tokens (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('viewer', 'operator')),
+                    token_hash TEXT NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL,
+                    last_used_at INTEGER
+                );
+                """)
+        }
         return migrator
     }
 

@@ -39,6 +39,10 @@ extension SQLiteJobStore {
                 clauses.append("id >= ?")
                 args.append(ULID.lowerBound(for: since))
             }
+            if let before = query.before {
+                clauses.append("id < ?")
+                args.append(before.rawValue)
+            }
             var sql = "SELECT \(RowDecoding.runColumns) FROM runs"
             if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
             sql += " ORDER BY id DESC"

@@ -46,7 +46,7 @@ struct AlertsAddCommand: AsyncParsableCommand {
         }
         let client = try global.client()
         let alert = try await client.addAlert(job, spec)
-        if global.json { return JSONOutput.print(JSONOutput.alert(alert)) }
+        if global.json { return JSONOutput.print(WireJSON.alert(alert)) }
         let name = try await client.job(alert.jobId.rawValue).name
         Console.line(
             "added \(alert.type.rawValue) alert \(alert.id) to job \(name): \(AlertText.target(alert)) on \(AlertText.events(alert))"

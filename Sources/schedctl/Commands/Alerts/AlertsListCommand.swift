@@ -13,7 +13,7 @@ struct AlertsListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let alerts = try await global.client().alerts(job)
-        if global.json { return JSONOutput.print(.array(alerts.map(JSONOutput.alert))) }
+        if global.json { return JSONOutput.print(.array(alerts.map(WireJSON.alert))) }
         guard !alerts.isEmpty else {
             return Console.line("no alerts for job \(job) (add one with: schedctl alerts add \(job) --webhook URL)")
         }

@@ -12,7 +12,7 @@ struct AlertsRmCommand: AsyncParsableCommand {
 
     func run() async throws {
         let alert = try await global.client().deleteAlert(id)
-        if global.json { return JSONOutput.print(JSONOutput.alert(alert)) }
+        if global.json { return JSONOutput.print(WireJSON.alert(alert)) }
         Console.line("removed \(alert.type.rawValue) alert \(alert.id) (\(AlertText.target(alert)))")
     }
 }

@@ -1,11 +1,10 @@
 import Foundation
-import SchedulerKit
 
-extension JSONOutput {
+extension WireJSON {
     /// An artifact: `id, run_id, job_id, name, content_type, size, sha256, stored
     /// ("database"|"file"), path (the file, relative to the database's directory, or null),
     /// created_at`.
-    static func artifact(_ artifact: Artifact) -> JSONValue {
+    public static func artifact(_ artifact: Artifact) -> JSONValue {
         var stored = "database"
         var path: String?
         if case .file(let p) = artifact.storage {
@@ -29,7 +28,7 @@ extension JSONOutput {
     /// What `prune` removed: `runs, runs_by_age, runs_by_count, artifacts, artifact_files,
     /// deliveries, audit_entries, pages_reclaimed, bytes_before, bytes_after`, and the settings
     /// used: `older_than_seconds, keep`.
-    static func prune(_ report: PruneReport, olderThan: Double?, keep: Int?) -> JSONValue {
+    public static func prune(_ report: PruneReport, olderThan: Double?, keep: Int?) -> JSONValue {
         .members([
             "runs": .int(report.runs),
             "runs_by_age": .int(report.runsByAge),
@@ -44,21 +43,5 @@ extension JSONOutput {
             "older_than_seconds": .seconds(olderThan),
             "keep": .int(keep),
         ])
-    }
-}
-
-/// Byte counts for people: `512 B`, `1.5 KiB`, `12.3 MiB`.
-enum ByteCount {
-    static func format<I: BinaryInteger>(_ bytes: I) -> String {
-        let value = Double(Int64(bytes))
-        if value < 1024 { return "\(Int64(bytes)) B" }
-        let units = ["KiB", "MiB", "GiB", "TiB"]
-        var scaled = value / 1024
-        var unit = 0
-        while scaled >= 1024 && unit < units.count - 1 {
-            scaled /= 1024
-            unit += 1
-        }
-        return String(format: "%.1f %@", scaled, units[unit])
     }
 }

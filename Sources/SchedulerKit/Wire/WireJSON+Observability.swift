@@ -1,9 +1,8 @@
 import Foundation
-import SchedulerKit
 
-extension JSONOutput {
+extension WireJSON {
     /// `check --json`: `{"status", "summary": {critical, warning, info}, "checked_at", "findings": [...]}`.
-    static func health(_ findings: [HealthFinding], at now: Date) -> JSONValue {
+    public static func health(_ findings: [HealthFinding], at now: Date) -> JSONValue {
         func count(_ s: HealthFinding.Severity) -> JSONValue { .int(findings.filter { $0.severity == s }.count) }
         return .members([
             "status": .string(HealthStatus(findings).rawValue),
@@ -14,7 +13,7 @@ extension JSONOutput {
     }
 
     /// A finding: `id, severity, category, job, job_id, message, details`.
-    static func finding(_ f: HealthFinding) -> JSONValue {
+    public static func finding(_ f: HealthFinding) -> JSONValue {
         .members([
             "id": .string(f.id),
             "severity": .string(f.severity.rawValue),
@@ -27,7 +26,7 @@ extension JSONOutput {
     }
 
     /// `report --json`.
-    static func report(_ r: FailureReport, hours: Double) -> JSONValue {
+    public static func report(_ r: FailureReport, hours: Double) -> JSONValue {
         var counts: [String: JSONValue] = [:]
         for status in RunStatus.terminal { counts[status.rawValue] = .int(r.counts[status] ?? 0) }
         let rounded: (Double?) -> JSONValue = { v in .seconds(v.map { ($0 * 1000).rounded() / 1000 }) }
@@ -51,13 +50,13 @@ extension JSONOutput {
                 "samples": .int(r.durationSamples),
             ]),
             "last_failures": .array(r.lastFailures.map { run -> JSONValue in
-                .object((JSONOutput.run(run).objectMembers ?? []) + [("output_tail", .string(FailureReport.outputTail(run.output)))])
+                .object((WireJSON.run(run).objectMembers ?? []) + [("output_tail", .string(FailureReport.outputTail(run.output)))])
             }),
         ])
     }
 
     /// `metrics --json`: one object per sample, `{name, labels, value}`.
-    static func sample(_ s: MetricsSnapshot.Sample) -> JSONValue {
+    public static func sample(_ s: MetricsSnapshot.Sample) -> JSONValue {
         .members([
             "name": .string(s.name),
             "labels": .object(s.labels.map { ($0.0, JSONValue.string($0.1)) }),

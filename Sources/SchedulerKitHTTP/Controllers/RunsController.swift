@@ -1,0 +1,50 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SchedulerKit
+
+/// `/api/v1/runs…`: run history (newest first, paged by `before`), the poll path of one run,
+/// and artifact downloads.
+struct RunsController {
+    let client: SchedulerClient
+
+    func addRoutes(to group: RouterGroup<SchedulerRequestContext>) {
+        group.get("runs", use: list)
+        group.get("runs/:id", use: show)
+        group.get("runs/:id/artifacts/:name", use: artifact)
+    }
+
+    @Sendable func list(_ request: Request, context: SchedulerRequestContext) async throws -> JSONResponse {
+        let query = try QueryParameters(request, allowed: ["job", "status", "before", "limit"])
+        let statuses = try query.list("status", of: RunStatus.self)
+        let limit = try query.int("limit", range: 1...1000) ?? 50
+        let before = query.string("before").map { RunID($0) }
+        let runs = try await client.runs(job: query.string("job"), statuses: statuses, before: before, limit: limit)
+        return JSONResponse(.array(runs.map(WireJSON.run)))
+    }
+
+    @Sendable func show(_ request: Request, context: SchedulerRequestContext) async throws -> JSONResponse {
+        _ = try QueryParameters(request, allowed: [])
+        let run = try await client.run(context.parameters.require("id"))
+        let artifacts = (try? await client.artifacts(run: run.id.rawValue)) ?? []
+        var members = WireJSON.run(run).objectMembers ?? []
+        members.append(("output", .string(run.output)))
+        members.append(("artifacts", .array(artifacts.map { a in
+            .object([
+                ("name", .string(a.name)), ("size", .int(a.size)), ("content_type", .string(a.contentType)),
+                ("sha256", .string(a.sha256)), ("created_at", .date(a.createdAt)),
+            ])
+        })))
+        return JSONResponse(.object(members))
+    }
+
+    @Sendable func artifact(_ request: Request, context: SchedulerRequestContext) async throws -> Response {
+        let artifact = try await client.artifact(run: context.parameters.require("id"), name: context.parameters.require("name"))
+        let bytes = artifact.data ?? Data()
+        var headers: HTTPFields = [.contentType: artifact.contentType]
+        headers[.contentDisposition] = "attachment; filename=\"\(artifact.name.replacingOccurrences(of: "\"", with: "_"))\""
+        headers[.init("X-Content-Type-Options")!] = "nosniff"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
