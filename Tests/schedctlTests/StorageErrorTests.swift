@@ -79,6 +79,24 @@ enum SQL {
         return queue
     }
 
+    /// Holds the write lock of `path` (an open `BEGIN IMMEDIATE`, nothing written yet) until `unlock`.
+    static func holdWriteLock(_ path: String) throws -> DatabaseQueue {
+        var config = Configuration()
+        config.allowsUnsafeTransactions = true
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+        return queue
+    }
+
+    /// `PRAGMA schema_version`, which every schema change (even a table made and dropped) bumps.
+    static func schemaCookie(_ path: String) throws -> Int {
+        var config = Configuration()
+        config.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        defer { try? queue.close() }
+        return try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? -1 }
+    }
+
     static func unlock(_ queue: DatabaseQueue) throws {
         try queue.writeWithoutTransaction { db in try db.execute(sql: "ROLLBACK") }
         try queue.close()
