@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "SchedulerKit", targets: ["SchedulerKit"]),
         .executable(name: "schedctl", targets: ["schedctl"]),
+        // Testing support for programs that embed SchedulerKit (Docs/Testing.md); schedctl never links it.
+        .library(name: "SchedulerKitTesting", targets: ["SchedulerKitTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -20,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(
@@ -38,6 +41,8 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // the declarative document's YAML form (decision 0025)
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -77,6 +82,17 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
+        ),
+        // SchedulerKitTesting: the harness (depends on SchedulerKit only), its own tests, and the
+        // Examples/EmbeddedScheduler tests compiled here so `swift test` runs them (decision 0013).
+        .target(name: "SchedulerKitTesting", dependencies: ["SchedulerKit"]),
+        .testTarget(name: "SchedulerKitTestingTests", dependencies: ["SchedulerKit", "SchedulerKitTesting"]),
+        .testTarget(
+            name: "EmbeddedSchedulerExampleTests",
+            dependencies: ["SchedulerKit", "SchedulerKitTesting"],
+            path: "Examples/EmbeddedScheduler",
+            exclude: ["Package.swift", "Sources/EmbeddedScheduler"],
+            sources: ["Sources/ReportJobs", "Tests/ReportJobsTests"]
         ),
         .testTarget(
             name: "schedctlTests",

@@ -4,7 +4,7 @@
 # The mail tests start a real SMTP server; the cron differential test compares with cronsim.
 # The mail tests start a real SMTP server (Tests/Peers/smtp_server.py, built on aiosmtpd)
 # with <package root>/.venv/bin/python; they fail with a pointer to this script when the venv
-# is missing. Idempotent: re-running only re-checks the pinned versions.
+# is missing. Idempotent: re-running only checks the pinned versions are installed (no network).
 #
 # Usage: Scripts/setup-test-peers.sh            (uses python3 on PATH)
 #        PYTHON=/usr/bin/python3.11 Scripts/setup-test-peers.sh
@@ -27,7 +27,13 @@ if [ ! -x "$venv/bin/python" ]; then
     "$python" -m venv "$venv"
 fi
 
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION" "cronsim==$CRONSIM_VERSION"
+# The pinned versions already there: nothing to fetch (pip would ask the index every time).
+if ! "$venv/bin/python" -c "
+import importlib.metadata as m, sys
+sys.exit(0 if (m.version('aiosmtpd'), m.version('cronsim')) == ('$AIOSMTPD_VERSION', '$CRONSIM_VERSION') else 1)
+" >/dev/null 2>&1; then
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION" "cronsim==$CRONSIM_VERSION"
+fi
 "$venv/bin/python" -c "import aiosmtpd; import cronsim; print('setup-test-peers: aiosmtpd', aiosmtpd.__version__, '+ cronsim ready in $venv')"
 
 # openssl makes the throwaway TLS certificates the mail tests use.

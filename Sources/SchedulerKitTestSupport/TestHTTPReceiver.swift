@@ -45,6 +45,9 @@ package final class TestHTTPReceiver: Sendable {
         package var body: [UInt8]
         /// Arrival order, 1-based.
         package var index: Int
+        /// When the request's last byte arrived (wall clock), so latency is measured at the
+        /// receiver rather than when a waiting test got round to looking.
+        package var receivedAt = Date()
 
         /// The first value of a header, case-insensitively.
         package func header(_ name: String) -> String? {

@@ -31,7 +31,7 @@ struct Schedctl: AsyncParsableCommand {
             RunNowCommand.self, RmCommand.self, RunsCommand.self, LogsCommand.self, NextCommand.self,
             AuditCommand.self, AlertsCommand.self, DeliveriesCommand.self, DaemonCommand.self, DemoCommand.self,
             CheckCommand.self, ReportCommand.self, MetricsCommand.self,
-            ArtifactsCommand.self, ArtifactCommand.self, PruneCommand.self,
+            ArtifactsCommand.self, ArtifactCommand.self, PruneCommand.self, ExportCommand.self, ApplyCommand.self,
         ]
     )
 

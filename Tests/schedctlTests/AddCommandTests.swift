@@ -65,7 +65,7 @@ struct AddCommandTests {
         let r = try await s.run(
             ["--db", s.db, "--json", "add", "x", "--every", "5m", "--misfire", "skip", "--jitter", "10s", "--retry", "2",
              "--retry-delay", "30s", "--env", "TOKEN=hunter2", "--env", "A=b=c", "--cwd", "sub/dir",
-             "--state-webhook", "https://bot:pw@hooks.example.com/x", "--", "env"])
+             "--state-webhook", "https://hooks.example.com/x", "--state-webhook-secret", "pw-s3cret", "--", "env"])
         #expect(r.status == 0, "\(r)")
         let job = try r.jsonObject()
         #expect(job["misfire"] as? String == "skip")
@@ -75,12 +75,32 @@ struct AddCommandTests {
         #expect(retry["initial_delay_seconds"] as? Int == 30)
         #expect(job["env"] as? [String] == ["A", "TOKEN"])
         #expect((job["working_directory"] as? String)?.hasSuffix("/sub/dir") == true)
-        #expect(job["state_webhook_url"] as? String == "https://bot:***@hooks.example.com/x")
+        #expect(job["state_webhook_url"] as? String == "https://hooks.example.com/x")
+        #expect(job["state_webhook_secret"] as? String == "***")
         #expect(!r.stdout.contains("hunter2"))
-        #expect(!r.stdout.contains(":pw@"))
+        #expect(!r.stdout.contains("pw-s3cret"))
         let show = try await s.sk("show", "x")
         #expect(!show.stdout.contains("hunter2"))
         #expect(show.stdout.contains("A, TOKEN (values hidden)"))
+        #expect(show.stdout.contains("signed (secret ***)"), "\(show)")
+        for args in [["--json", "show", "x"], ["list"], ["--json", "list"], ["audit"], ["--json", "audit"]] {
+            let out = try await s.run(["--db", s.db] + args)
+            #expect(out.status == 0, "\(out)")
+            #expect(!out.stdout.contains("pw-s3cret") && !out.stderr.contains("pw-s3cret"), "secret printed: \(out)")
+        }
+    }
+
+    @Test func stateWebhookWithCredentialsIsRefusedWithTheReason() async throws {
+        let s = try Sandbox()
+        try await s.addJob("existing")
+        let r = try await s.sk("add", "x", "--every", "5m", "--state-webhook", "https://bot:pw-s3cret@hooks.example.com/x", "--", "true")
+        #expect(r.status == 65, "\(r)")
+        #expect(r.stderr.hasPrefix("schedctl: state-webhook: "), "\(r)")
+        #expect(r.stderr.contains("credentials"), "\(r)")
+        #expect(!r.stderr.contains("pw-s3cret"), "\(r)")
+        let secretAlone = try await s.sk("add", "y", "--every", "5m", "--state-webhook-secret", "s", "--", "true")
+        #expect(secretAlone.status == 64, "\(secretAlone)")
+        #expect(try await s.sk("--json", "list").jsonArray().count == 1)
     }
 
     @Test func takenNameIsRefused() async throws {

@@ -21,7 +21,7 @@ struct AlertsEndToEndTests {
         #expect(!alert.stdout.contains("topsecret"))
         let daemon = try Daemon(s)
         let request = try await receiver.request(1, timeout: .seconds(30))
-        let received = Date()
+        let received = request.receivedAt
         #expect(try await daemon.stop() == 0)
 
         #expect(request.header("X-SchedulerKit-Event") == "run.failed")
@@ -36,10 +36,18 @@ struct AlertsEndToEndTests {
             Issue.record("no finished_at in \(request.bodyString)")
             return
         }
+        // SPEC §4's promise: the POST arrives within 5 s of the run's end. Both instants are the
+        // wall clock of this machine (finished_at is written by the daemon, receivedAt by the
+        // receiver as the request's last byte arrives), so a busy test process adds nothing.
         let latency = received.timeIntervalSince(finishedAt)
-        // SPEC §4 asks for 5 s; the benchmark measures it. Here, only a generous bound on a busy machine.
-        #expect(latency < 30, "delivered \(latency)s after the run ended")
+        #expect(latency <= 5, "delivered \(latency)s after the run ended")
         print("webhook latency from run end to POST: \(Int(latency * 1000)) ms")
+        // The daemon logs the delivery at INFO, with its host and status, never the secret.
+        let log = daemon.output
+        #expect(log.contains("delivery delivered"), "\(log)")
+        #expect(log.contains("target_host=127.0.0.1:\(receiver.port)"), "\(log)")
+        #expect(log.contains("status_code=200"), "\(log)")
+        #expect(!log.contains("topsecret"))
 
         let deliveries = try await s.sk("--json", "deliveries").jsonArray()
         #expect(deliveries.count == 1)

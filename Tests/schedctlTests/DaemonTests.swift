@@ -55,6 +55,11 @@ struct DaemonTests {
         }
     }
 
+    /// The lines a job's command appended to `path` (none when it never ran).
+    static func lines(_ path: String) -> [String] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
     func runs(_ sandbox: Sandbox, job: String? = nil) async throws -> [Run] {
         let store = try sandbox.store()
         defer { try? store.close() }
@@ -103,8 +108,10 @@ struct DaemonTests {
     func killNineAndRestart() async throws {
         let s = try Sandbox()
         let marker = s.path("started")
+        let ticks = s.path("ticks")
         try await s.sk("add", "long", "--every", "1s", "--", "sh", "-c", "echo $$ >> \(marker); sleep 60")
-        try await s.sk("add", "tick", "--cron", "* * * * * *", "--", "true")
+        // Each execution of tick appends its slot: the command's own record of what ran.
+        try await s.sk("add", "tick", "--cron", "* * * * * *", "--", "sh", "-c", "echo \"$SCHEDCTL_SCHEDULED_FOR\" >> '\(ticks)'")
         let first = try Daemon(s, name: "first")
         try await Self.waitUntil("a run of long is running") {
             try await runs(s, job: "long").contains { $0.status == .running }
@@ -129,12 +136,23 @@ struct DaemonTests {
         try await Self.waitUntil("a later slot of long runs") {
             try await runs(s, job: "long").contains { $0.status == .running && $0.scheduledFor > lost.scheduledFor }
         }
+        try await Self.waitUntil("tick ran under the second daemon too") {
+            try await runs(s, job: "tick").contains { $0.status == .succeeded && $0.startedAt.map { $0 > lost.scheduledFor } == true }
+        }
         #expect(try await second.stop() == 0, "\(second.output)")
 
         let all = try await runs(s)
-        let slots = all.filter { $0.trigger != .manual }.map { "\($0.jobId)|\($0.scheduledFor.timeIntervalSince1970)|\($0.attempt)" }
-        #expect(Set(slots).count == slots.count, "no slot ran twice")
         #expect(!all.contains { $0.status == .running })
+        // No slot ran twice, by what the command itself did: one line per execution.
+        let executed = Self.lines(ticks)
+        #expect(Set(executed).count == executed.count, "a slot of tick ran twice: \(executed)")
+        let tickRuns = try await runs(s, job: "tick")
+        let succeeded = Set(tickRuns.filter { $0.status == .succeeded }.map { ISO8601.string($0.scheduledFor) })
+        let begun = Set(tickRuns.filter { $0.startedAt != nil }.map { ISO8601.string($0.scheduledFor) })
+        #expect(succeeded.isSubset(of: Set(executed)), "every succeeded run executed")
+        // A run in flight at the kill may have executed and then been recorded lost; nothing else ran.
+        #expect(Set(executed).isSubset(of: begun), "only recorded runs executed: \(Set(executed).subtracting(begun))")
+        #expect(executed.count >= succeeded.count && executed.count <= begun.count)
         let job = try await s.sk("--json", "show", "long").jsonObject()
         #expect(job["status"] as? String == "active")
         #expect(job["consecutive_errors"] as? Int == 0, "a lost run does not punish the job")
@@ -143,18 +161,25 @@ struct DaemonTests {
     @Test("two daemons on one database file never run the same slot twice")
     func twoDaemons() async throws {
         let s = try Sandbox()
+        let executions = s.path("executions")
         for i in 0..<4 {
-            try await s.sk("add", "j\(i)", "--cron", "* * * * * *", "--", "true")
+            // Each execution appends its job and slot: what ran, as the commands saw it.
+            try await s.sk(
+                "add", "j\(i)", "--cron", "* * * * * *", "--", "sh", "-c",
+                "echo \"$SCHEDCTL_JOB_NAME $SCHEDCTL_SCHEDULED_FOR\" >> '\(executions)'")
         }
         let a = try Daemon(s, ["--concurrency", "4"], name: "a")
         let b = try Daemon(s, ["--concurrency", "4"], name: "b")
-        try await Self.waitUntil(timeout: 30, "24 runs are recorded") { try await runs(s).count >= 24 }
+        try await Self.waitUntil(timeout: 30, "24 runs succeeded") { try await runs(s).filter { $0.status == .succeeded }.count >= 24 }
         #expect(try await a.stop() == 0, "\(a.output)")
         #expect(try await b.stop() == 0, "\(b.output)")
         let all = try await runs(s)
-        let slots = all.map { "\($0.jobId)|\($0.scheduledFor.timeIntervalSince1970)|\($0.attempt)" }
-        #expect(Set(slots).count == slots.count, "no (job, slot) ran twice")
         #expect(!all.contains { $0.status == .running })
         #expect(all.allSatisfy { $0.status == .succeeded || $0.status == .skipped }, "\(all.map(\.status))")
+        let executed = Self.lines(executions)
+        #expect(Set(executed).count == executed.count, "a (job, slot) ran twice: \(executed.sorted())")
+        let succeeded = all.filter { $0.status == .succeeded }.map { "\($0.jobName) \(ISO8601.string($0.scheduledFor))" }
+        #expect(executed.count == succeeded.count, "one execution per succeeded run")
+        #expect(Set(executed) == Set(succeeded))
     }
 }

@@ -15,7 +15,8 @@ struct ObservabilityCommandTests {
         try await store.registerScheduler(
             SchedulerInstance(
                 id: "live", host: "elsewhere", pid: 1, version: SchedulerKitVersion.string, startedAt: Date(), lastTickAt: Date(),
-                tickInterval: 10))
+                // alive for 3 hours of wall time: a busy machine must not make it stale mid-test (3 × 10 s did)
+                tickInterval: 3600))
     }
 
     /// Leaves a run of `job` `running` under a worker that stopped renewing its lease an hour ago.
@@ -215,6 +216,10 @@ struct ObservabilityCommandTests {
         #expect(p.value("schedulerkit_db_jobs", ["status": "active"]) == 2)
         #expect(p.value("schedulerkit_db_runs", ["job_name": "a", "status": "system_error"]) == 1)
         #expect(p.value("schedulerkit_db_runs", ["job_name": "b", "status": "queued"]) == 1)
+        #expect(p.value("schedulerkit_db_runs", ["job_name": "b", "status": "system_error"]) == 0, "zero series are printed")
+        #expect(p.value("schedulerkit_db_runs", ["job_name": "a", "status": "failed"]) == 0)
+        #expect(p.value("schedulerkit_db_system_errors", ["error_code": "lost", "category": "lease"]) == 1)
+        #expect(p.value("schedulerkit_db_system_errors", ["error_code": "spawn_failed", "category": "resource"]) == 0)
         #expect(p.value("schedulerkit_db_runs_queued") == 1)
         #expect(p.value("schedulerkit_db_schedulers_live") == 0)
         #expect(r.stdout.contains("# TYPE schedulerkit_db_runs gauge\n"))

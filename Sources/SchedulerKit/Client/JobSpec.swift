@@ -21,12 +21,14 @@ public struct JobSpec: Sendable {
     public var retry: RetryPolicy?
     public var deleteAfterRun: Bool
     public var stateWebhookURL: String?
+    /// Signs the state webhook's requests like alerts' (needs ``stateWebhookURL``).
+    public var stateWebhookSecret: String?
 
     public init(
         name: String, schedule: Schedule, kind: String, payload: JobPayload = .empty, timeout: Double? = nil,
         maxConsecutiveErrors: Int = Job.defaultMaxConsecutiveErrors, overlap: OverlapPolicy = .skip,
         misfire: MisfirePolicy = .runOnce, jitter: Double? = nil, retry: RetryPolicy? = nil, deleteAfterRun: Bool = false,
-        stateWebhookURL: String? = nil
+        stateWebhookURL: String? = nil, stateWebhookSecret: String? = nil
     ) {
         self.name = name
         self.schedule = schedule
@@ -40,6 +42,7 @@ public struct JobSpec: Sendable {
         self.retry = retry
         self.deleteAfterRun = deleteAfterRun
         self.stateWebhookURL = stateWebhookURL
+        self.stateWebhookSecret = stateWebhookSecret
     }
 
     /// A `shell` job running `command` (an argv; no shell unless it says `sh -c`).
@@ -66,6 +69,7 @@ public struct JobUpdate: Sendable {
     public var retry: RetryPolicy??
     public var deleteAfterRun: Bool?
     public var stateWebhookURL: String??
+    public var stateWebhookSecret: String??
     public init() {}
 }
 

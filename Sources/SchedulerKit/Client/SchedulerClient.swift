@@ -113,7 +113,8 @@ public struct SchedulerClient: Sendable {
             id: .generate(at: now), name: spec.name, schedule: schedule, kind: spec.kind, payload: spec.payload,
             timeout: spec.timeout, maxConsecutiveErrors: spec.maxConsecutiveErrors, status: .active,
             nextRunAt: next?.millisecondPrecision, overlap: spec.overlap, misfire: spec.misfire, jitter: spec.jitter,
-            retry: spec.retry, deleteAfterRun: spec.deleteAfterRun, stateWebhookURL: spec.stateWebhookURL, createdAt: now,
+            retry: spec.retry, deleteAfterRun: spec.deleteAfterRun, stateWebhookURL: spec.stateWebhookURL,
+            stateWebhookSecret: spec.stateWebhookSecret, createdAt: now,
             updatedAt: now)
         var details = ["schedule": schedule.summary, "kind": spec.kind]
         if spec.kind == ShellPayload.kind, let shell = try? spec.payload.decode(ShellPayload.self) {
@@ -152,10 +153,15 @@ public struct SchedulerClient: Sendable {
             if let v = update.retry { job.retry = v; changed["retry"] = v.map { "\($0.maxAttempts) attempts" } ?? "none" }
             if let v = update.deleteAfterRun { job.deleteAfterRun = v; changed["delete_after_run"] = String(v) }
             if let v = update.stateWebhookURL { job.stateWebhookURL = v; changed["state_webhook"] = v == nil ? "none" : "set" }
+            if let v = update.stateWebhookSecret {
+                job.stateWebhookSecret = v
+                changed["state_webhook_secret"] = v == nil ? "none" : "***"
+            }
             try Self.validate(JobSpec(
                 name: job.name, schedule: job.schedule, kind: job.kind, payload: job.payload, timeout: job.timeout,
                 maxConsecutiveErrors: job.maxConsecutiveErrors, overlap: job.overlap, misfire: job.misfire, jitter: job.jitter,
-                retry: job.retry, deleteAfterRun: job.deleteAfterRun, stateWebhookURL: job.stateWebhookURL))
+                retry: job.retry, deleteAfterRun: job.deleteAfterRun, stateWebhookURL: job.stateWebhookURL,
+                stateWebhookSecret: job.stateWebhookSecret))
             if update.schedule != nil, job.status == .active {
                 if case .at(let instant) = job.schedule {
                     job.nextRunAt = instant
@@ -169,7 +175,8 @@ public struct SchedulerClient: Sendable {
     }
 
     /// Deletes a job and its alerts (audit `job.delete`). Its finished runs stay as history; its
-    /// queued runs are cancelled and its running runs asked to stop.
+    /// queued runs (a slot already queued ahead of its instant included) are cancelled and its
+    /// running runs asked to stop.
     @discardableResult
     public func deleteJob(_ ref: String) async throws -> Job {
         let job = try await job(ref)
@@ -178,6 +185,10 @@ public struct SchedulerClient: Sendable {
     }
 
     /// Stops scheduling an active job (audit `job.pause`).
+    ///
+    /// Its queued runs are cancelled in the same transaction (code `cancelled`, "job paused"):
+    /// the slot a scheduler queued ahead of its instant does not run. A run already started
+    /// (leased, up to `startAhead` before its instant) runs to its end.
     ///
     /// - throws: `.refused` unless the job is `active`.
     @discardableResult
@@ -333,6 +344,12 @@ public struct SchedulerClient: Sendable {
             throw .invalid("delete-after-run: applies to one-shot (--at) jobs only")
         }
         if let url = spec.stateWebhookURL { try TargetValidation.validateWebhookURL(url, field: "state-webhook") }
+        if let secret = spec.stateWebhookSecret {
+            guard spec.stateWebhookURL != nil else {
+                throw .invalid("state-webhook-secret: applies to a state webhook; give --state-webhook URL too")
+            }
+            guard !secret.isEmpty else { throw .invalid("state-webhook-secret: empty; expected the shared signing secret") }
+        }
         if spec.kind == ShellPayload.kind {
             guard let shell = try? spec.payload.decode(ShellPayload.self) else {
                 throw .invalid("command: a shell job needs a command (schedctl add NAME ... -- CMD [ARG...])")

@@ -138,7 +138,14 @@ public actor Scheduler: Service {
             let hub = self.hub
             let logger = configuration.logger
             group.addTask {
-                await reaper.loop(logger: logger, onReaped: { for r in $0 { hub.emit(.runFinished(r)) } }, onError: { hub.emit(.storeError($0)) })
+                let deliveryWake = self.deliveryWake
+                await reaper.loop(
+                    logger: logger,
+                    onReaped: { reaped in
+                        for r in reaped { hub.emit(.runFinished(r)) }
+                        // The runs it ended may have written alerts (run.system_error): send them now.
+                        if reaped.contains(where: { $0.deliveries > 0 }) { deliveryWake.notify() }
+                    }, onError: { hub.emit(.storeError($0)) })
             }
             if let prunable = store as? any PrunableStore, let settings = configuration.pruner {
                 let pruner = Pruner(store: prunable, clock: clock, configuration: settings)
@@ -154,6 +161,7 @@ public actor Scheduler: Service {
                     store: outbox, clock: clock, transports: transports, configuration: configuration.dispatcher, logger: logger)
                 dispatcher.logger[metadataKey: "component"] = "dispatcher"
                 dispatcher.onRecorded = { hub.emit(.deliveryAttempted($0, $1)) }
+                dispatcher.onRecordError = { hub.emit(.storeError($0)) }
                 dispatcher.owner = owner
                 dispatcher.isOwnerGone = { WorkerIdentity.isGone(owner: $0, from: me) }
                 let deliveryWake = self.deliveryWake
@@ -323,6 +331,11 @@ public actor Scheduler: Service {
     /// Performs a claimed run off the actor (many runs started together start in parallel),
     /// then hands its ending to the actor.
     private nonisolated func execute(_ claimed: ClaimedRun, stop: FirstOf<StopReason>) async {
+        await ended(await perform(claimed, stop: stop))
+    }
+
+    /// Performs a claimed run with its handler and returns its ending, not yet recorded.
+    nonisolated func perform(_ claimed: ClaimedRun, stop: FirstOf<StopReason>) async -> CompleteRunParams {
         let run = claimed.run
         if let start = run.startedAt, start > clock.now() {
             // Leased ahead of its instant (`startAhead`): begin at the instant, not before.
@@ -352,8 +365,7 @@ public actor Scheduler: Service {
         } else {
             outcome = .error(.handlerMissing, "no handler is registered for kind \"\(claimed.job.kind)\" in scheduler \(owner)")
         }
-        let ending = CompleteRunParams(runId: run.id, outcome: outcome, now: clock.now(), retryJitter: Double.random(in: 0...1))
-        await ended(ending)
+        return CompleteRunParams(runId: run.id, outcome: outcome, now: clock.now(), retryJitter: Double.random(in: 0...1))
     }
 
     private func ended(_ ending: CompleteRunParams) async {
@@ -443,7 +455,11 @@ public actor Scheduler: Service {
     private func makeTransports() -> [DeliveryChannel: any NotificationTransport] {
         var transports = configuration.transports
         if transports[.webhook] == nil {
-            transports[.webhook] = WebhookTransport(configuration: configuration.webhook, clock: clock, logger: configuration.logger)
+            // As many connections per host as the dispatcher has attempts in flight per host, so
+            // no attempt waits in the HTTP client's queue for a connection.
+            var webhook = configuration.webhook
+            webhook.maximumConnectionsPerHost = max(webhook.maximumConnectionsPerHost, configuration.dispatcher.maxInFlightPerHost)
+            transports[.webhook] = WebhookTransport(configuration: webhook, clock: clock, logger: configuration.logger)
         }
         if transports[.email] == nil, let smtp = configuration.smtp {
             transports[.email] = EmailTransport(configuration: smtp, logger: configuration.logger)

@@ -30,6 +30,8 @@ public struct Job: Sendable, Hashable, Identifiable {
     public var deleteAfterRun: Bool
     /// Receives every run transition of the job when set.
     public var stateWebhookURL: String?
+    /// Signs the state webhook's requests (`X-SchedulerKit-Signature`, as alerts); never printed.
+    public var stateWebhookSecret: String?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -39,7 +41,8 @@ public struct Job: Sendable, Hashable, Identifiable {
         consecutiveErrors: Int = 0, status: JobStatus = .active, nextRunAt: Date? = nil,
         lastRunAt: Date? = nil, lastRunStatus: RunStatus? = nil, overlap: OverlapPolicy = .skip,
         misfire: MisfirePolicy = .runOnce, jitter: Double? = nil, retry: RetryPolicy? = nil,
-        deleteAfterRun: Bool = false, stateWebhookURL: String? = nil, createdAt: Date, updatedAt: Date
+        deleteAfterRun: Bool = false, stateWebhookURL: String? = nil, stateWebhookSecret: String? = nil,
+        createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.name = name
@@ -59,6 +62,7 @@ public struct Job: Sendable, Hashable, Identifiable {
         self.retry = retry
         self.deleteAfterRun = deleteAfterRun
         self.stateWebhookURL = stateWebhookURL
+        self.stateWebhookSecret = stateWebhookSecret
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

@@ -1,12 +1,19 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Delivers the outbox: at-least-once, exponential backoff with jitter, bounded attempts then
-/// `dead`, never in the way of runs.
+/// `dead`, never in the way of runs — nor of each other.
+///
+/// Attempts are independent: each pass takes what is due up to the free slots (bounded overall
+/// and per target host, so a receiver that hangs holds a few slots, never all of them), starts
+/// one task per attempt and returns; each attempt records its own result the moment it has it,
+/// and its end wakes the loop to take more. A slow receiver therefore delays only its own
+/// deliveries. See `Docs/Decisions/0015-delivery-concurrency.md`.
 ///
 /// Same shape as every background service: a configuration with defaults, `runOnce()` that
 /// returns what it did (tests call it directly), and a loop that sleeps until the next delivery
-/// is due or it is woken.
+/// is due, an attempt ends, or it is woken.
 public struct DeliveryDispatcher: Sendable {
     public struct Configuration: Sendable {
         /// Attempts per delivery before it is `dead` (default 10).
@@ -15,25 +22,34 @@ public struct DeliveryDispatcher: Sendable {
         public var initialBackoff: Double = 2
         /// Upper bound of the backoff in seconds (default 600).
         public var maxBackoff: Double = 600
-        /// Deliveries taken per pass (default 32), sent concurrently.
-        public var batchSize = 32
+        /// Attempts in flight at once, all targets together (default 32).
+        public var maxInFlight = 32
+        /// Attempts in flight at once to one target host — `host:port` of a webhook URL; all
+        /// email goes through the one SMTP server (default 4). Deliveries past it stay due in
+        /// the outbox, untaken, until one of that host's attempts ends.
+        public var maxInFlightPerHost = 4
         /// Seconds a taken delivery is hidden from other dispatchers (default 120): longer than
         /// any attempt can take, so only a dispatcher that died leaves it to be taken again.
         public var lease: Double = 120
         /// Seconds between checks when nothing wakes the dispatcher (default 30): a safety net.
-        /// In a scheduler it is woken by every transition that writes a notification, and by
-        /// the scheduler's detection of other processes' commits (within a second).
+        /// In a scheduler it is woken by every transition that writes a notification, by the
+        /// reaper when it ends lost runs, by the end of each attempt, and by the scheduler's
+        /// detection of other processes' commits (within a second).
         public var pollInterval: Double = 30
         public init() {}
     }
 
-    /// What one pass did.
+    /// What one pass did. Results are not in it: each attempt records its own when it ends
+    /// (``onRecorded``), however long the others take.
     public struct Summary: Sendable, Equatable {
-        public var delivered = 0
-        public var retried = 0
-        public var failed = 0
-        public var dead = 0
-        public var total: Int { delivered + retried + failed + dead }
+        /// Deliveries taken by a dispatcher that is gone, made due again.
+        public var released = 0
+        /// Attempts started.
+        public var started = 0
+        /// Attempts in flight once the pass is over (those started included).
+        public var inFlight = 0
+        /// The instant the pass took due deliveries at.
+        public var at: Date?
         public init() {}
     }
 
@@ -50,6 +66,11 @@ public struct DeliveryDispatcher: Sendable {
     var random: @Sendable () -> Double = { Double.random(in: 0...1) }
     /// Told every attempt once its record is written (events, metrics).
     var onRecorded: @Sendable (Delivery, DeliveryAttemptRecord) -> Void = { _, _ in }
+    /// Told when an attempt's result could not be written (the delivery is then taken again
+    /// once its lease ends: at-least-once).
+    var onRecordError: @Sendable (SchedulerError) -> Void = { _ in }
+    /// The attempts in flight, shared by every copy of this dispatcher.
+    let attempts = DeliveryAttempts()
 
     public init(
         store: any DeliveryStore, clock: any SchedulerClock, transports: [DeliveryChannel: any NotificationTransport],
@@ -62,52 +83,102 @@ public struct DeliveryDispatcher: Sendable {
         self.logger = logger
     }
 
-    /// Takes the due deliveries, attempts each once, and records the results.
+    /// Attempts in flight now.
+    public var inFlight: Int { attempts.count }
+
+    /// Takes the due deliveries that fit in the free slots and starts an attempt for each; does
+    /// not wait for them (``waitForAttempts()`` does). One pass at a time per dispatcher.
     @discardableResult
     public func runOnce() async throws -> Summary {
-        let now = clock.now()
-        let released = try await store.releaseDeliveries(now: now, isOwnerGone: isOwnerGone)
-        if released > 0 { logger.notice("re-queued \(released) delivery(ies) taken by a dispatcher that is gone") }
-        let batch = try await store.claimDueDeliveries(
-            now: now, limit: configuration.batchSize, lease: configuration.lease, owner: owner)
-        guard !batch.isEmpty else { return Summary() }
-        let results = await withTaskGroup(of: (Delivery, DeliveryAttemptResult).self) { group in
-            for d in batch {
-                group.addTask {
-                    guard let transport = transports[d.channel] else {
-                        let what = d.channel == .email
-                            ? "no SMTP server configured (schedctl daemon --smtp URL, or SCHEDCTL_SMTP_URL)"
-                            : "no transport for \(d.channel.rawValue)"
-                        return (d, .retryable(message: what, statusCode: nil, retryAfter: nil))
-                    }
-                    return (d, await transport.send(d))
-                }
-            }
-            var all: [(Delivery, DeliveryAttemptResult)] = []
-            for await r in group { all.append(r) }
-            return all
-        }
         var summary = Summary()
-        for (d, result) in results {
-            let record = self.record(for: d, result: result, at: clock.now())
-            switch record.status {
-            case .delivered: summary.delivered += 1
-            case .pending: summary.retried += 1
-            case .failed: summary.failed += 1
-            case .dead: summary.dead += 1
-            }
-            if record.status != .delivered {
-                logger.warning(
-                    "delivery attempt did not succeed",
-                    metadata: [
-                        "delivery": "\(d.id)", "event": "\(d.event)", "channel": "\(d.channel.rawValue)",
-                        "attempt": "\(record.attempts)", "status": "\(record.status.rawValue)", "error": "\(record.error ?? "")",
-                    ])
-            }
-            try await store.recordDeliveryAttempt(record)
-            onRecorded(d, record)
+        let now = clock.now()
+        summary.at = now
+        summary.released = try await store.releaseDeliveries(now: now, isOwnerGone: isOwnerGone)
+        if summary.released > 0 { logger.notice("re-queued \(summary.released) delivery(ies) taken by a dispatcher that is gone") }
+        let free = max(1, configuration.maxInFlight) - attempts.count
+        guard free > 0 else {
+            summary.inFlight = attempts.count
+            return summary
         }
+        let admission = HostAdmission(inFlight: attempts.perHost, limit: max(1, configuration.maxInFlightPerHost))
+        let batch = try await store.claimDueDeliveries(
+            DeliveryClaimParams(now: now, limit: free, lease: configuration.lease, owner: owner) { channel, target in
+                admission.admit(Self.boundKey(channel: channel, target: target))
+            })
+        for d in batch { start(d) }
+        summary.started = batch.count
+        summary.inFlight = attempts.count
         return summary
+    }
+
+    /// Waits until every attempt started so far has recorded its result.
+    public func waitForAttempts() async {
+        await attempts.waitUntilIdle()
+    }
+
+    /// The key attempts are bounded by: a webhook's `host:port`; the SMTP server for email.
+    static func boundKey(channel: DeliveryChannel, target: String) -> String {
+        switch channel {
+        case .webhook: return "webhook " + (TargetValidation.host(of: target, channel: .webhook) ?? target)
+        case .email: return "email"
+        }
+    }
+
+    /// Starts the attempt of `d` in its own task, which records the result as soon as it has it.
+    private func start(_ d: Delivery) {
+        guard attempts.begin(d.id, host: Self.boundKey(channel: d.channel, target: d.target)) else { return }
+        let task = Task {
+            let result: DeliveryAttemptResult
+            if let transport = transports[d.channel] {
+                result = await transport.send(d)
+            } else {
+                let what = d.channel == .email
+                    ? "no SMTP server configured (schedctl daemon --smtp URL, or SCHEDCTL_SMTP_URL)"
+                    : "no transport for \(d.channel.rawValue)"
+                result = .retryable(message: what, statusCode: nil, retryAfter: nil)
+            }
+            await finish(d, result)
+            attempts.end(d.id)
+        }
+        attempts.attach(d.id, task: task)
+    }
+
+    /// Records and logs one attempt's result.
+    private func finish(_ d: Delivery, _ result: DeliveryAttemptResult) async {
+        let record = self.record(for: d, result: result, at: clock.now())
+        do {
+            try await store.recordDeliveryAttempt(record)
+        } catch {
+            let e = error as? SchedulerError ?? SchedulerError(.storage, "\(error)")
+            logger.error(
+                "delivery result not recorded; it is sent again once its lease ends",
+                metadata: ["delivery": "\(d.id)", "error": "\(e.message)"])
+            onRecordError(e)
+            return
+        }
+        log(d, record)
+        onRecorded(d, record)
+    }
+
+    /// One INFO line per attempt, success or not: what, to which host, with what outcome —
+    /// never the URL's path or query, never a secret.
+    func log(_ d: Delivery, _ record: DeliveryAttemptRecord) {
+        var metadata: Logger.Metadata = [
+            "delivery": "\(d.id)", "event": "\(d.event)", "channel": "\(d.channel.rawValue)",
+            "job": "\(d.jobName ?? "-")", "job_id": "\(d.jobId?.rawValue ?? "-")",
+            "target_host": "\(TargetValidation.host(of: d.target, channel: d.channel) ?? "?")",
+            "status_code": "\(record.statusCode.map(String.init) ?? "-")", "attempt": "\(record.attempts)",
+            "outcome": "\(record.status.rawValue)",
+        ]
+        if let next = record.nextAttemptAt { metadata["next_attempt_at"] = "\(ISO8601.string(next))" }
+        if let error = record.error { metadata["error"] = "\(error)" }
+        let message: Logger.Message = switch record.status {
+        case .delivered: "delivery delivered"
+        case .pending: "delivery attempt failed; will retry"
+        case .failed: "delivery failed permanently"
+        case .dead: "delivery dead after its last attempt"
+        }
+        logger.info(message, metadata: metadata)
     }
 
     /// The record of an attempt: the one place results turn into delivery states.
@@ -134,25 +205,33 @@ public struct DeliveryDispatcher: Sendable {
     }
 
     /// Delivers until `stop` is settled: after each pass, sleeps until the next delivery is due,
-    /// the poll interval passes, or `wake` is signalled. When stopped it lets the attempts in
-    /// flight finish and makes one last pass, so notifications of runs that ended just before a
-    /// shutdown go out; the caller bounds how long it waits for that.
+    /// an attempt ends (a slot frees up, a retry is scheduled), the poll interval passes, or
+    /// `wake` is signalled. When stopped it makes one last pass, so notifications of runs that
+    /// ended just before a shutdown go out, and waits for the attempts in flight; the caller
+    /// bounds that wait by cancelling the task, which cancels the attempts.
     func loop(wake: ChangeSignal, stop: FirstOf<Bool>, onError: @Sendable (SchedulerError) -> Void) async {
         var backoff = 0.5
         while stop.value == nil && !Task.isCancelled {
             let seen = wake.generation
+            let seenEnded = attempts.ended.generation
             var deadline = clock.now().addingTimeInterval(configuration.pollInterval)
             do {
                 let summary = try await runOnce()
                 backoff = 0.5
-                if summary.total >= configuration.batchSize { continue }
-                if let next = try await store.nextDeliveryTime(), next < deadline { deadline = max(next, clock.now()) }
+                // What was due at the pass and not taken is held back by the bounds: the end of
+                // an attempt (not the clock) lets it go. The clock matters for what falls due
+                // later: a scheduled retry, a lease that runs out.
+                let after = summary.inFlight > 0 ? summary.at : nil
+                if let next = try await store.nextDeliveryTime(after: after), next < deadline {
+                    deadline = max(next, clock.now())
+                }
             } catch {
                 onError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)"))
                 deadline = clock.now().addingTimeInterval(backoff)
                 backoff = min(30, backoff * 2)
             }
             let done = FirstOf<Bool>()
+            let ended = attempts.ended
             let a = Task {
                 await wake.wait(after: seen)
                 done.settle(true)
@@ -166,13 +245,43 @@ public struct DeliveryDispatcher: Sendable {
                 _ = await stop.wait()
                 done.settle(true)
             }
+            let e = Task {
+                await ended.wait(after: seenEnded)
+                done.settle(true)
+            }
             _ = await done.wait()
             a.cancel()
             b.cancel()
             c.cancel()
+            e.cancel()
         }
         if !Task.isCancelled {
             do { try await runOnce() } catch { onError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)")) }
+            await attempts.waitUntilIdle()
+        }
+        // Cancelled (the caller's grace is over): interrupt what is left. An interrupted
+        // attempt's delivery keeps its lease and is taken again (at once by a scheduler that
+        // sees this one gone): at-least-once.
+        await attempts.cancelAll()
+    }
+}
+
+/// Counts what one claim admits per host, on top of the attempts already in flight.
+private final class HostAdmission: Sendable {
+    private let counts: Mutex<[String: Int]>
+    private let limit: Int
+
+    init(inFlight: [String: Int], limit: Int) {
+        self.counts = Mutex(inFlight)
+        self.limit = limit
+    }
+
+    func admit(_ key: String) -> Bool {
+        counts.withLock { c in
+            let n = c[key] ?? 0
+            guard n < limit else { return false }
+            c[key] = n + 1
+            return true
         }
     }
 }

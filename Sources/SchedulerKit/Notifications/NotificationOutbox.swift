@@ -5,7 +5,8 @@ import Foundation
 ///
 /// - A run that ends `failed`, `timed_out` or `system_error` produces one delivery per alert of
 ///   its job that fires on that status (`run.failed`, `run.timed_out`, `run.system_error`).
-/// - A job with a `stateWebhookURL` gets `run.state_changed` for every transition of its runs.
+/// - A job with a `stateWebhookURL` gets `run.state_changed` for every transition of its runs,
+///   signed when it has a `stateWebhookSecret`.
 public struct NotificationOutbox: OutboxPolicy {
     /// Bytes of run output carried in payloads (the tail).
     public var outputTailLimit: Int
@@ -27,7 +28,7 @@ public struct NotificationOutbox: OutboxPolicy {
                 deliveryId: id, event: "run.state_changed", job: t.job, run: t.run, previous: t.previous, at: t.at,
                 outputTailLimit: outputTailLimit, artifacts: Self.artifactsJSON(t.artifacts, artifacts))
             out.append(NewDelivery(
-                id: id, alertId: nil, channel: .webhook, event: "run.state_changed", target: url, secret: nil,
+                id: id, alertId: nil, channel: .webhook, event: "run.state_changed", target: url, secret: t.job.stateWebhookSecret,
                 payload: body.serialized(), firstAttemptAt: t.at))
         }
         if t.run.status.isFailure {

@@ -4,7 +4,8 @@ import Logging
 /// Keeps a scheduler's liveness record fresh and samples the gauges that need the store.
 ///
 /// Every `interval` it ticks the scheduler's ``SchedulerInstance`` record (re-registering it if
-/// someone removed it) and, when metrics are enabled, sets the jobs-by-status gauge.
+/// someone removed it) and, when metrics are enabled, sets the jobs-by-status gauge and makes
+/// sure the zero series exist (``SchedulerMetrics/prepareSeries()``).
 ///
 /// Same shape as every background service: a configuration with defaults, `runOnce()` that
 /// returns what it did (tests call it directly), and a loop.
@@ -86,6 +87,7 @@ public struct HealthSampler: Sendable {
                 sample.reregistered = true
             }
         }
+        metrics.prepareSeries()
         if metrics.isEnabled, let observed = store as? any ObservationStore {
             let counts = try await observed.jobCounts()
             metrics.recordJobCounts(counts)

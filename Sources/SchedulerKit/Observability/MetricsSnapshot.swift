@@ -88,20 +88,29 @@ public struct MetricsSnapshot: Sendable {
         }
 
         // Runs of deleted jobs stay as history under their name; a name reused by a new job adds up.
+        // Every status of every job, 0 included: a dashboard tells "none" from "not reported".
         var runsByJob: [String: [RunStatus: Int]] = [:]
+        for job in jobs { runsByJob[job.name] = [:] }
         var open: [RunStatus: Int] = [:]
+        var systemErrors: [String: Int] = [:]
         for c in runs {
             runsByJob[c.jobName, default: [:]][c.status, default: 0] += c.count
             if !c.status.isTerminal { open[c.status, default: 0] += c.count }
+            if c.status == .systemError { systemErrors[c.errorCode ?? "unknown", default: 0] += c.count }
         }
         for name in runsByJob.keys.sorted() {
             for status in RunStatus.allCases {
-                guard let n = runsByJob[name]?[status], n > 0 else { continue }
-                out.add(Help.runs, [("job_name", name), ("status", status.rawValue)], Double(n))
+                out.add(Help.runs, [("job_name", name), ("status", status.rawValue)], Double(runsByJob[name]?[status] ?? 0))
             }
         }
         out.add(Help.queued, [], Double(open[.queued] ?? 0))
         out.add(Help.running, [], Double(open[.running] ?? 0))
+        // Every system error code with its category, then any other code found on such runs.
+        let known = SchedulerMetrics.systemErrorCodes.map(\.rawValue)
+        for code in known + systemErrors.keys.filter({ !known.contains($0) }).sorted() {
+            let category = RunErrorCode(rawValue: code)?.category ?? "unknown"
+            out.add(Help.systemErrors, [("error_code", code), ("category", category)], Double(systemErrors[code] ?? 0))
+        }
 
         for channel in DeliveryChannel.allCases {
             for status in DeliveryStatus.allCases {
@@ -135,7 +144,10 @@ public struct MetricsSnapshot: Sendable {
         static let lastRun = ("schedulerkit_db_job_last_run_timestamp_seconds", "Start of the job's latest finished run (Unix seconds), labelled with its status.")
         static let lastRunSuccess = ("schedulerkit_db_job_last_run_success", "1 when the job's latest finished run succeeded, else 0.")
         static let nextRun = ("schedulerkit_db_job_next_run_timestamp_seconds", "The job's next due slot (Unix seconds).")
-        static let runs = ("schedulerkit_db_runs", "Runs recorded in the database (kept by retention), by job and status.")
+        static let runs = ("schedulerkit_db_runs", "Runs recorded in the database (kept by retention), by job and status, zeros included.")
+        static let systemErrors = (
+            "schedulerkit_db_system_errors", "Runs recorded as system_error (kept by retention), by error code and its category, zeros included."
+        )
         static let queued = ("schedulerkit_db_runs_queued", "Runs waiting to start.")
         static let running = ("schedulerkit_db_runs_running", "Runs in progress.")
         static let deliveries = ("schedulerkit_db_deliveries", "Notifications in the outbox by channel and status.")

@@ -1,5 +1,6 @@
 import Foundation
 import Metrics
+import Synchronization
 
 /// What a scheduler reports through swift-metrics: runs by job and status, run duration,
 /// start lateness, jobs by status, deliveries by channel and outcome, store errors.
@@ -18,6 +19,10 @@ import Metrics
 ///
 /// Names and labels are listed in `Docs/Operations.md`; the label holding a job's name is
 /// `job_name` (Prometheus reserves `job` for the scrape target).
+///
+/// Series a dashboard or an alert reads are exported at 0 before anything happens, so "none"
+/// is told apart from "not reported": every terminal status of a job once the scheduler sees
+/// one of its runs, and every system error code from the start.
 public struct SchedulerMetrics: Sendable {
     /// The metric names.
     public enum Name {
@@ -25,6 +30,9 @@ public struct SchedulerMetrics: Sendable {
         public static let runs = "schedulerkit_runs_total"
         /// Counter: runs that ended in error; dimensions `job_name`, `error_type`, `error_code`.
         public static let runErrors = "schedulerkit_run_errors_total"
+        /// Counter: runs that ended `system_error`, the platform's fault; dimensions `error_code`
+        /// (every system code of ``RunErrorCode``, 0 included) and its `category`.
+        public static let systemErrors = "schedulerkit_system_errors_total"
         /// Timer (seconds): start to finish of runs that started; dimensions `job_name`, `status`.
         public static let runDuration = "schedulerkit_run_duration_seconds"
         /// Timer (seconds): how long after it was allowed to start (`notBefore`: the slot plus
@@ -43,12 +51,17 @@ public struct SchedulerMetrics: Sendable {
     }
 
     private let factory: (any MetricsFactory)?
+    /// Job names whose zero series exist already (shared by the copies of this value).
+    private let seenJobs = SeenNames()
 
     /// Metrics through `factory`, or through `MetricsSystem.factory` (looked up at each use, so a
     /// later bootstrap is honoured) when it is nil.
     public init(factory: (any MetricsFactory)? = nil) {
         self.factory = factory
     }
+
+    /// The system error codes, each exported from the start.
+    static let systemErrorCodes = RunErrorCode.allCases.filter { $0.errorType == .system }
 
     /// Metrics that record nothing, whatever `MetricsSystem` says.
     public static let disabled = SchedulerMetrics(factory: NOOPMetricsHandler.instance)
@@ -64,13 +77,16 @@ public struct SchedulerMetrics: Sendable {
         guard let f = active else { return }
         switch event {
         case .runCreated(let run):
+            prepareJobSeries(run.jobName, factory: f)
             // skips and replaced runs are born terminal; queued ones are counted when they end
             if run.status.isTerminal { runEnded(run, factory: f) }
         case .runStarted(let run):
+            prepareJobSeries(run.jobName, factory: f)
             guard let started = run.startedAt else { return }
             let late = max(0, started.timeIntervalSince(run.notBefore))
             CoreMetrics.Timer(label: Name.startLateness, dimensions: [("job_name", run.jobName)], factory: f).recordSeconds(late)
         case .runFinished(let result):
+            prepareJobSeries(result.run.jobName, factory: f)
             if result.recorded { runEnded(result.run, factory: f) }
         case .jobRetired(let job):
             Counter(label: Name.jobsRetired, dimensions: [("job_name", job.name)], factory: f).increment()
@@ -91,8 +107,29 @@ public struct SchedulerMetrics: Sendable {
             where count > 0 {
                 Counter(label: Name.pruned, dimensions: [("kind", kind)], factory: f).increment(by: count)
             }
-        case .started, .stopped:
+        case .started:
+            prepareSeries()
+        case .stopped:
             break
+        }
+    }
+
+    /// Exports the series that must exist before anything happens: every system error code at
+    /// 0. Idempotent; the scheduler calls it at start and its health sampler at each pass (so a
+    /// metrics backend bootstrapped later gets them too).
+    public func prepareSeries() {
+        guard let f = active else { return }
+        for code in Self.systemErrorCodes {
+            Counter(label: Name.systemErrors, dimensions: [("error_code", code.rawValue), ("category", code.category)], factory: f)
+                .increment(by: 0)
+        }
+    }
+
+    /// The first time a job is seen: its runs counter for every terminal status, at 0.
+    private func prepareJobSeries(_ jobName: String, factory f: any MetricsFactory) {
+        guard seenJobs.insert(jobName) else { return }
+        for status in RunStatus.terminal {
+            Counter(label: Name.runs, dimensions: [("job_name", jobName), ("status", status.rawValue)], factory: f).increment(by: 0)
         }
     }
 
@@ -109,6 +146,11 @@ public struct SchedulerMetrics: Sendable {
 
     private func runEnded(_ run: Run, factory f: any MetricsFactory) {
         Counter(label: Name.runs, dimensions: [("job_name", run.jobName), ("status", run.status.rawValue)], factory: f).increment()
+        if run.status == .systemError {
+            let code = run.errorCode ?? "unknown"
+            let category = RunErrorCode(rawValue: code)?.category ?? "unknown"
+            Counter(label: Name.systemErrors, dimensions: [("error_code", code), ("category", category)], factory: f).increment()
+        }
         if run.status.isFailure {
             Counter(
                 label: Name.runErrors,
@@ -125,5 +167,15 @@ public struct SchedulerMetrics: Sendable {
                 preferredDisplayUnit: .seconds, factory: f
             ).recordSeconds(max(0, duration))
         }
+    }
+}
+
+/// A set of names shared by the copies of a ``SchedulerMetrics``.
+private final class SeenNames: Sendable {
+    private let names = Mutex<Set<String>>([])
+
+    /// Adds `name`; true when it was not there yet.
+    func insert(_ name: String) -> Bool {
+        names.withLock { $0.insert(name).inserted }
     }
 }

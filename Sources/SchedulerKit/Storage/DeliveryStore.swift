@@ -7,7 +7,10 @@ public protocol DeliveryStore: Sendable {
     /// other dispatchers for `lease` seconds under `owner`. A dispatcher that dies mid-send
     /// leaves them to be taken again after the lease, or at once by ``releaseDeliveries``:
     /// at-least-once.
-    func claimDueDeliveries(now: Date, limit: Int, lease: Double, owner: String) async throws -> [Delivery]
+    ///
+    /// ``DeliveryClaimParams/admit`` is asked about each due delivery in that order; those it
+    /// refuses stay due and untouched (the dispatcher bounds its attempts per target host so).
+    func claimDueDeliveries(_ params: DeliveryClaimParams) async throws -> [Delivery]
     /// Makes pending deliveries taken by owners that `isOwnerGone` says are dead due again now.
     ///
     /// - returns: how many were released.
@@ -16,8 +19,46 @@ public protocol DeliveryStore: Sendable {
     func recordDeliveryAttempt(_ attempt: DeliveryAttemptRecord) async throws
     /// Deliveries, newest first.
     func deliveries(_ query: DeliveryQuery) async throws -> [Delivery]
-    /// When the next pending delivery is due; nil when none is pending.
-    func nextDeliveryTime() async throws -> Date?
+    /// When the next pending delivery that could be taken is due, counting only those due later
+    /// than `after` when given (one waiting behind an earlier delivery of its run to its target
+    /// does not count); nil when there is none.
+    func nextDeliveryTime(after: Date?) async throws -> Date?
+}
+
+extension DeliveryStore {
+    /// When the next pending delivery that could be taken is due; nil when none is pending.
+    public func nextDeliveryTime() async throws -> Date? { try await nextDeliveryTime(after: nil) }
+
+    /// Takes up to `limit` due deliveries, whatever their target.
+    public func claimDueDeliveries(now: Date, limit: Int, lease: Double, owner: String) async throws -> [Delivery] {
+        try await claimDueDeliveries(DeliveryClaimParams(now: now, limit: limit, lease: lease, owner: owner))
+    }
+}
+
+/// Parameters of ``DeliveryStore/claimDueDeliveries(_:)``.
+public struct DeliveryClaimParams: Sendable {
+    public var now: Date
+    /// At most this many are taken.
+    public var limit: Int
+    /// Seconds the taken deliveries are hidden from other dispatchers.
+    public var lease: Double
+    /// The lease holder written on the taken deliveries.
+    public var owner: String
+    /// Says whether a due delivery (its channel and target) may be taken now. Asked once per
+    /// due delivery, in claim order, until `limit` are admitted; it may count what it admits.
+    /// It runs inside the store's transaction: keep it fast, and never touch the store from it.
+    public var admit: @Sendable (_ channel: DeliveryChannel, _ target: String) -> Bool
+
+    public init(
+        now: Date, limit: Int, lease: Double, owner: String,
+        admit: @escaping @Sendable (_ channel: DeliveryChannel, _ target: String) -> Bool = { _, _ in true }
+    ) {
+        self.now = now
+        self.limit = limit
+        self.lease = lease
+        self.owner = owner
+        self.admit = admit
+    }
 }
 
 /// What one attempt did to a delivery.

@@ -19,7 +19,9 @@ public protocol JobStore: Sendable {
     /// Jobs matching `query`, ordered by name.
     func jobs(_ query: JobQuery) async throws -> [Job]
     /// Reads a job, lets `change` check and modify it, and writes it back with the audit line
-    /// `change` returns, all in one transaction. Throwing from `change` writes nothing.
+    /// `change` returns, all in one transaction. Throwing from `change` writes nothing. A change
+    /// that takes an `active` job out of `active` (a pause) cancels its queued runs in the same
+    /// transaction, a slot queued ahead of its instant included (code `cancelled`).
     ///
     /// - returns: the job as written.
     /// - throws: `.notFound`, or what `change` throws.
@@ -44,6 +46,11 @@ public protocol JobStore: Sendable {
     /// In one transaction: turns due slots of active jobs into runs (applying the misfire and
     /// overlap policies and jitter) and advances each job's `nextRunAt`; then starts up to
     /// `maxStart` queued runs whose time has come, leasing them to `owner`.
+    ///
+    /// A run another scheduler queued ahead of its slot (lookahead) and never started, found
+    /// more than `misfireGrace` after its slot, follows its job's misfire policy: `skip` records
+    /// it `skipped` (code `misfire`); `runOnce` starts it once as a `catchup`, unless the job has
+    /// later missed slots of its own, whose catch-up run replaces it (then it is `skipped` too).
     func claimDueRuns(_ params: ClaimParams) async throws -> ClaimResult
     /// Records how runs ended, in one transaction (group commit): for each, applies the streak
     /// rules (retiring the job at its limit), the retry policy and one-shot completion, and writes

@@ -49,6 +49,10 @@ struct AddCommand: AsyncParsableCommand {
     var retryDelay: String?
     @Option(name: .customLong("state-webhook"), help: ArgumentHelp("POST every run transition to this http(s) URL.", valueName: "url"))
     var stateWebhook: String?
+    @Option(
+        name: .customLong("state-webhook-secret"),
+        help: ArgumentHelp("Sign state webhook requests with this secret, like alerts (never printed).", valueName: "secret"))
+    var stateWebhookSecret: String?
     @Flag(name: .customLong("delete-after-run"), help: "With --at: delete the job after its run instead of keeping it as completed.")
     var deleteAfterRun = false
     @Option(help: ArgumentHelp("Set an environment variable for the command (repeatable).", valueName: "key=value"))
@@ -68,6 +72,7 @@ struct AddCommand: AsyncParsableCommand {
         if let maxErrors, maxErrors < 1 { throw ValidationError("--max-errors must be at least 1") }
         if let retry, retry < 0 { throw ValidationError("--retry must not be negative") }
         if retryDelay != nil && retry == nil { throw ValidationError("--retry-delay needs --retry N") }
+        if stateWebhookSecret != nil && stateWebhook == nil { throw ValidationError("--state-webhook-secret needs --state-webhook URL") }
         if command.isEmpty || command[0].isEmpty { throw ValidationError("missing command: end with -- CMD [ARG...]") }
     }
 
@@ -87,6 +92,7 @@ struct AddCommand: AsyncParsableCommand {
         }
         spec.deleteAfterRun = deleteAfterRun
         spec.stateWebhookURL = stateWebhook
+        spec.stateWebhookSecret = stateWebhookSecret
         // All input is checked before the database is opened: bad input writes nothing, not
         // even a new empty database file.
         try Job.validateName(name)

@@ -56,7 +56,7 @@ struct DemoCommand: AsyncParsableCommand {
             switch event {
             case .runFinished(let result):
                 let run = result.run
-                let mark = run.status == .succeeded ? style.paint("✔", .green) : style.paint("✘", .red)
+                let mark = style.paint(run.status == .succeeded ? "✔" : "✘", Style.color(for: run.status))
                 var line = "   \(mark) \(run.jobName.padding(toLength: 6, withPad: " ", startingAt: 0)) \(run.status.rawValue)"
                 if let code = run.exitCode { line += " (exit \(code))" }
                 if let out = run.output?.trimmingCharacters(in: .whitespacesAndNewlines), !out.isEmpty { line += "  \"\(out)\"" }

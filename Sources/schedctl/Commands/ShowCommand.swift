@@ -49,7 +49,9 @@ struct ShowCommand: AsyncParsableCommand {
         }
         fields += [
             ("next run", JobText.nextRun(job, now: now)),
-            ("last run", job.lastRunAt.map { "\(job.lastRunStatus?.rawValue ?? "?") \(RelativeTime.both($0, now: now))" } ?? "-"),
+            ("last run", job.lastRunAt.map {
+                "\(style.paint(job.lastRunStatus?.rawValue ?? "?", job.lastRunStatus.flatMap(Style.color(for:)))) \(RelativeTime.both($0, now: now))"
+            } ?? "-"),
             ("errors", "\(job.consecutiveErrors) in a row (retired to failed at \(job.maxConsecutiveErrors))"),
             ("timeout", job.timeout.map { DurationText.format(seconds: Int64($0.rounded())) } ?? "-"),
             ("overlap", job.overlap.rawValue),
@@ -57,7 +59,9 @@ struct ShowCommand: AsyncParsableCommand {
             ("jitter", job.jitter.map { DurationText.format(seconds: Int64($0.rounded())) } ?? "-"),
             ("retry", job.retry.map { "up to \($0.maxAttempts - 1) more attempts, first after \(DurationText.format(seconds: Int64($0.initialDelay.rounded())))" } ?? "-"),
         ]
-        if let hook = job.stateWebhookURL { fields.append(("state webhook", Redaction.url(hook))) }
+        if let hook = job.stateWebhookURL {
+            fields.append(("state webhook", Redaction.url(hook) + (job.stateWebhookSecret == nil ? "" : ", signed (secret ***)")))
+        }
         if case .at = job.schedule { fields.append(("after its run", job.deleteAfterRun ? "deleted" : "kept as completed")) }
         fields += [
             ("created", RelativeTime.both(job.createdAt, now: now)),

@@ -7,7 +7,7 @@ enum JSONOutput {
     /// A job: `id, name, status, schedule, command, timeout_seconds, max_consecutive_errors,
     /// consecutive_errors, overlap, next_run_at, last_run_at, last_run_status, created_at,
     /// updated_at`, plus `kind, misfire, jitter_seconds, retry, delete_after_run,
-    /// state_webhook_url, env, working_directory`.
+    /// state_webhook_url, state_webhook_secret (`"***"` or null), env, working_directory`.
     static func job(_ job: Job) -> JSONValue {
         let shell = JobText.shellPayload(job)
         var retry = JSONValue.null
@@ -39,6 +39,7 @@ enum JSONOutput {
             "retry": retry,
             "delete_after_run": .bool(job.deleteAfterRun),
             "state_webhook_url": .string(job.stateWebhookURL.map(Redaction.url)),
+            "state_webhook_secret": .string(job.stateWebhookSecret.map { _ in "***" }),
             // names only: environment values often hold credentials
             "env": shell?.environment.map { .array($0.keys.sorted().map(JSONValue.string)) } ?? .null,
             "working_directory": .string(shell?.workingDirectory),

@@ -17,6 +17,7 @@ struct Style {
         case green = "32"
         case yellow = "33"
         case blue = "34"
+        case magenta = "35"
         case dim = "2"
         case bold = "1"
     }
@@ -35,10 +36,13 @@ struct Style {
         }
     }
 
+    /// A run's status colour. `system_error` (the platform's fault) has its own, distinct from
+    /// the red of `failed` and `timed_out` (the job's fault), as on the dashboard.
     static func color(for status: RunStatus) -> Color? {
         switch status {
         case .succeeded: .green
-        case .failed, .timedOut, .systemError: .red
+        case .failed, .timedOut: .red
+        case .systemError: .magenta
         case .running, .queued: .blue
         case .cancelled, .skipped: .dim
         }

@@ -107,6 +107,8 @@ struct SchedulerClientTests {
         ("zero interval", { $0.schedule = .every(seconds: 0, anchor: t0) }),
         ("delete-after-run on an interval", { $0.deleteAfterRun = true }),
         ("state webhook not http", { $0.stateWebhookURL = "ftp://example.com/state" }),
+        ("state webhook with credentials", { $0.stateWebhookURL = "https://u:pw@example.com/state" }),
+        ("state webhook secret without a state webhook", { $0.stateWebhookSecret = "s3cret" }),
         ("shell job without command", { $0.kind = "shell" }),
         ("shell job with empty command", { spec in
             spec.kind = "shell"

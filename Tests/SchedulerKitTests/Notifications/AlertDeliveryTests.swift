@@ -163,6 +163,26 @@ struct AlertDeliveryTests {
         try await h.stop()
     }
 
+    @Test("a state webhook with a secret is signed like an alert, on every transition")
+    func signedStateWebhook() async throws {
+        let receiver = try await TestHTTPReceiver.start()
+        let h = try await Self.failingHarness()
+        var spec = JobSpec(name: "signed", schedule: .every(seconds: 60, anchor: EngineHarness.t0), kind: "noop")
+        spec.stateWebhookURL = receiver.url("/state")
+        spec.stateWebhookSecret = "state-s3cret"
+        try await h.client.addJob(spec)
+        #expect(try await h.client.job("signed").stateWebhookSecret == "state-s3cret")
+        h.advance(by: 60)
+        for k in 1...3 {
+            let req = try await receiver.request(k, timeout: .seconds(10))
+            let signature = try #require(req.header("X-SchedulerKit-Signature"), "transition \(k) unsigned")
+            #expect(WebhookSigner.verify(header: signature, secret: "state-s3cret", body: req.body, now: h.clock.now()))
+            #expect(!WebhookSigner.verify(header: signature, secret: "wrong", body: req.body, now: h.clock.now()))
+        }
+        await receiver.shutdown()
+        try await h.stop()
+    }
+
     @Test("a timed-out run with an email alert sends the SPEC mail through a real SMTP server")
     func emailOnTimeout() async throws {
         let peer = try await SMTPTestPeer.start()

@@ -15,7 +15,7 @@ struct TestHTTPReceiverTests {
         await #expect(throws: TestHTTPReceiver.WaitTimedOut.self) {
             _ = try await receiver.request(1, timeout: .milliseconds(200))
         }
-        #expect(clock.now - start < .seconds(15))  // bounded, generously: the machine may be busy
+        #expect(clock.now - start < .seconds(60))  // bounded, generously: the machine may be busy
         await receiver.shutdown()
     }
 

@@ -39,7 +39,12 @@ struct MetricsSnapshotTests {
             #expect(p.value("schedulerkit_db_runs", ["job_name": "flaky \"quoted\"", "status": "failed"]) == 2)
             #expect(p.value("schedulerkit_db_runs", ["job_name": "flaky \"quoted\"", "status": "system_error"]) == 1)
             #expect(p.value("schedulerkit_db_runs", ["job_name": "flaky \"quoted\"", "status": "queued"]) == 1)
-            #expect(p.all("schedulerkit_db_runs").count == 5)
+            // every status of every job, zeros included (4 jobs)
+            #expect(p.all("schedulerkit_db_runs").count == 4 * RunStatus.allCases.count)
+            #expect(p.value("schedulerkit_db_runs", ["job_name": "backup", "status": "system_error"]) == 0)
+            #expect(p.value("schedulerkit_db_runs", ["job_name": "resting", "status": "failed"]) == 0)
+            #expect(p.value("schedulerkit_db_system_errors", ["error_code": "lost", "category": "lease"]) == 1)
+            #expect(p.value("schedulerkit_db_system_errors", ["error_code": "handler_missing", "category": "configuration"]) == 0)
             #expect(p.value("schedulerkit_db_runs_queued") == 1)
             #expect(p.value("schedulerkit_db_runs_running") == 1)
 
@@ -85,6 +90,32 @@ struct MetricsSnapshotTests {
             #expect(p.value("schedulerkit_db_schedulers_live") == 0)
             #expect(p.value("schedulerkit_db_oldest_pending_delivery_age_seconds") == 0)
             #expect(p.all("schedulerkit_db_runs").isEmpty)
+            #expect(p.all("schedulerkit_db_system_errors").count == RunErrorCode.allCases.filter { $0.errorType == .system }.count)
+            #expect(p.all("schedulerkit_db_system_errors").allSatisfy { $0.value == 0 })
+        }
+    }
+
+    @Test("failures without system errors: every status is a series (system_error at 0), and every system error code with its category")
+    func zeroSeries() async throws {
+        try await ObservedStore.with { o in
+            let flaky = try await o.job("flaky")
+            try await o.job("idle")
+            try await o.run(flaky, at: o.rel(-400), handlerFailed)
+            try await o.run(flaky, at: o.rel(-300), handlerFailed)
+            let p = try PromText(PrometheusExport.text(try await MetricsSnapshot.take(store: o.store, now: o.now)))
+
+            #expect(p.value("schedulerkit_db_runs", ["job_name": "flaky", "status": "failed"]) == 2)
+            for job in ["flaky", "idle"] {
+                for status in RunStatus.allCases where !(job == "flaky" && status == .failed) {
+                    #expect(p.value("schedulerkit_db_runs", ["job_name": job, "status": status.rawValue]) == 0, "\(job) \(status)")
+                }
+            }
+            let systemErrors = p.all("schedulerkit_db_system_errors")
+            #expect(Set(systemErrors.compactMap { $0.labels["error_code"] })
+                == ["lost", "handler_missing", "store_error", "shutdown", "spawn_failed", "system_failure"])
+            for code in RunErrorCode.allCases where code.errorType == .system {
+                #expect(p.value("schedulerkit_db_system_errors", ["error_code": code.rawValue, "category": code.category]) == 0, "\(code)")
+            }
         }
     }
 }

@@ -122,6 +122,13 @@ struct SchedulerObservabilityTests {
         #expect(p.value("schedulerkit_runs_total", ["job_name": "orphan", "status": "system_error"]) == 1)
         #expect(p.value("schedulerkit_run_errors_total", ["job_name": "bad", "error_type": "user", "error_code": "exit_nonzero"]) == 1)
         #expect(p.value("schedulerkit_run_errors_total", ["job_name": "orphan", "error_type": "system", "error_code": "handler_missing"]) == 1)
+        // zero series: every terminal status of a job seen, every system error code with its category
+        #expect(p.value("schedulerkit_runs_total", ["job_name": "bad", "status": "system_error"]) == 0)
+        #expect(p.value("schedulerkit_runs_total", ["job_name": "good", "status": "failed"]) == 0)
+        #expect(p.all("schedulerkit_runs_total").count == 3 * RunStatus.terminal.count)
+        #expect(p.value("schedulerkit_system_errors_total", ["error_code": "handler_missing", "category": "configuration"]) == 1)
+        #expect(p.value("schedulerkit_system_errors_total", ["error_code": "lost", "category": "lease"]) == 0)
+        #expect(p.all("schedulerkit_system_errors_total").count == RunErrorCode.allCases.filter { $0.errorType == .system }.count)
         #expect(p.types["schedulerkit_run_duration_seconds"] == "histogram")
         #expect(p.value("schedulerkit_run_duration_seconds_count", ["job_name": "good", "status": "succeeded"]) == 1)
         #expect(p.value("schedulerkit_run_start_lateness_seconds_count", ["job_name": "good"]) == 1)
@@ -161,7 +168,8 @@ struct SchedulerObservabilityTests {
         #expect(p.value("schedulerkit_jobs_retired_total", ["job_name": "worn"]) == 1)
         #expect(p.value("schedulerkit_store_errors_total") == 1)
         #expect(p.value("schedulerkit_runs_total", ["job_name": "busy", "status": "skipped"]) == 1)
-        #expect(p.all("schedulerkit_runs_total").count == 1)
+        #expect(p.value("schedulerkit_runs_total", ["job_name": "busy", "status": "failed"]) == 0)
+        #expect(p.all("schedulerkit_runs_total").count == RunStatus.terminal.count, "one job seen: each terminal status once")
 
         #expect(metrics.isEnabled)
         #expect(!SchedulerMetrics.disabled.isEnabled)

@@ -107,6 +107,65 @@ extension JobStoreConformanceTests {
         }
 
         @Test(arguments: StoreKind.allCases)
+        func claimTakesOnlyWhatTheDispatcherAdmitsAndLeavesTheRestDue(kind: StoreKind) async throws {
+            try await StoreFixture.with(kind, StoreOptions(outbox: RecordingOutbox())) { fx in
+                guard let outbox = fx.store as? any DeliveryStore else { return }
+                let job = try await fx.store.insert(makeJob("a"))
+                let targets = ["https://busy.example.com/1", "https://busy.example.com/2", "https://busy.example.com/3", "https://idle.example.com/1"]
+                for (k, target) in targets.enumerated() {
+                    let alert = Alert(id: "alert-\(k)", jobId: job.id, type: .webhook, target: target, createdAt: t0)
+                    try await fx.store.insertAlert(alert, audit: auditLine(.alertCreate))
+                }
+                let run = try await fx.store.claimOne(at: at(0)).run
+                try await fx.store.complete(run, handlerFailed, at: at(1))
+
+                // Admits one delivery to the busy host, every other one.
+                let asked = Mutex(0)
+                let busyTaken = Mutex(false)
+                let busyOne = try await outbox.claimDueDeliveries(
+                    DeliveryClaimParams(now: at(2), limit: 10, lease: 60, owner: "d") { _, target in
+                        asked.withLock { $0 += 1 }
+                        guard target.contains("busy") else { return true }
+                        return busyTaken.withLock { taken in
+                            defer { taken = true }
+                            return !taken
+                        }
+                    })
+                #expect(asked.withLock { $0 } == 4)
+                #expect(busyOne.count == 2)
+                #expect(Set(busyOne.map { $0.target.contains("idle") }) == [true, false])
+                #expect(busyOne.allSatisfy { !$0.payload.isEmpty })
+                // The refused ones stay due, untouched: the next claim takes them.
+                let rest = try await outbox.claimDueDeliveries(now: at(2), limit: 10, lease: 60, owner: "d")
+                #expect(rest.count == 2)
+                #expect(rest.allSatisfy { $0.target.contains("busy") && $0.attempts == 0 })
+                #expect(try await outbox.claimDueDeliveries(now: at(2), limit: 10, lease: 60, owner: "d").isEmpty)
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func nextDeliveryTimeSkipsDeliveriesWaitingBehindAnEarlierOne(kind: StoreKind) async throws {
+            try await StoreFixture.with(kind, StoreOptions(outbox: RecordingOutbox())) { fx in
+                guard let outbox = fx.store as? any DeliveryStore else { return }
+                try await fx.store.insert(makeJob("observed") { $0.stateWebhookURL = "https://example.com/state" })
+                let run = try await fx.store.claimOne(at: at(0)).run  // queued, running: two deliveries
+                try await fx.store.complete(run, .succeeded(), at: at(1))  // a third
+                let first = try await outbox.claimDueDeliveries(now: at(5), limit: 10, lease: 60, owner: "d")
+                #expect(first.count == 1)  // the others wait behind it
+                // Due are the two behind it, but nothing can be taken before the first one's lease ends.
+                #expect(try await outbox.nextDeliveryTime() == at(65))
+                try await outbox.recordDeliveryAttempt(
+                    DeliveryAttemptRecord(
+                        deliveryId: first[0].id, status: .pending, attempts: 1, nextAttemptAt: at(20), error: "HTTP 500", statusCode: 500,
+                        at: at(6)))
+                #expect(try await outbox.nextDeliveryTime() == at(20))
+                // Only what falls due later than a given instant, when asked.
+                #expect(try await outbox.nextDeliveryTime(after: at(19)) == at(20))
+                #expect(try await outbox.nextDeliveryTime(after: at(20)) == nil)
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
         func stateWebhookJobsOfferEveryTransitionInOrder(kind: StoreKind) async throws {
             let outbox = RecordingOutbox()
             try await StoreFixture.with(kind, StoreOptions(outbox: outbox)) { fx in

@@ -21,6 +21,7 @@ extension JobStoreConformanceTests {
                     job.jitter = 1.5
                     job.retry = RetryPolicy(maxAttempts: 3, initialDelay: 5, multiplier: 3, maxDelay: 60)
                     job.stateWebhookURL = "https://hooks.example.com/state"
+                    job.stateWebhookSecret = "state-secret"
                 }
                 try await fx.store.insert(job)
 

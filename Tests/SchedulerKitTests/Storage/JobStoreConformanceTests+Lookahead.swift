@@ -77,9 +77,11 @@ extension JobStoreConformanceTests {
                     return auditLine(.jobPause)
                 }
 
-                // Another owner's upcoming runs are not this scheduler's to release.
+                // Another owner's upcoming runs are not this scheduler's to release; the paused
+                // job's run was withdrawn by the pause already.
                 #expect(try await fx.store.releaseUpcomingRuns(owner: workerB, now: at(9.7)) == 0)
-                #expect(try await fx.store.releaseUpcomingRuns(owner: workerA, now: at(9.7)) == 3)
+                #expect(try await fx.store.releaseUpcomingRuns(owner: workerA, now: at(9.7)) == 2)
+                #expect(try await fx.store.allRuns(of: paused).map(\.status) == [.cancelled])
                 #expect(try await fx.store.allRuns(of: job).isEmpty)
                 #expect(try await fx.store.allRuns(of: once).isEmpty)
                 #expect(try await fx.store.reload(job).nextRunAt == at(10))
@@ -118,6 +120,128 @@ extension JobStoreConformanceTests {
                 #expect(run.status == .running && run.startedAt == at(10) && run.leaseOwner == workerA)
                 #expect(try await fx.store.reload(run) == run)
                 #expect(try await fx.store.allRuns(of: later).isEmpty)
+            }
+        }
+
+        // MARK: Withdrawn and abandoned upcoming runs (decision 0017)
+
+        @Test(arguments: StoreKind.allCases)
+        func pausingWithdrawsTheSlotQueuedAheadAndEveryQueuedRun(kind: StoreKind) async throws {
+            try await StoreFixture.with(kind) { fx in
+                let job = try await fx.store.insert(makeJob("minutely", nextRunAt: at(10)))
+                let other = try await fx.store.insert(makeJob("other", nextRunAt: at(10)))
+                let upcoming = try #require(try await fx.store.claimDueRuns(Self.ahead(at: at(9.6), by: 0.5, maxStart: 0)).created.first {
+                    $0.jobId == job.id
+                })
+                let manual = manualRun(of: job, at: at(9.6))
+                try await fx.store.enqueueRun(manual, check: { _ in }, audit: nil)
+
+                try await fx.store.modifyJob(id: job.id) { job in
+                    job.status = .paused
+                    job.nextRunAt = nil
+                    job.updatedAt = at(9.7)
+                    return auditLine(.jobPause, at: at(9.7))
+                }
+                for run in [upcoming, manual] {
+                    let withdrawn = try await fx.store.reload(run)
+                    #expect(withdrawn.status == .cancelled && withdrawn.errorCode == "cancelled", "\(withdrawn.trigger)")
+                    #expect(withdrawn.errorMessage == "job paused" && withdrawn.finishedAt == at(9.7))
+                }
+                let due = try await fx.store.claimDueRuns(claim(at: at(10)))
+                #expect(due.started.map(\.job.id) == [other.id], "the paused job's slot does not run")
+                #expect(try await fx.store.reload(job).consecutiveErrors == 0)
+                #expect(try await fx.store.reload(job).lastRunStatus == nil, "a withdrawn run is not the job's last run")
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func deletingWithdrawsTheSlotQueuedAhead(kind: StoreKind) async throws {
+            try await StoreFixture.with(kind) { fx in
+                let job = try await fx.store.insert(makeJob("minutely", nextRunAt: at(10)))
+                let upcoming = try #require(try await fx.store.claimDueRuns(Self.ahead(at: at(9.6), by: 0.5, maxStart: 0)).created.first)
+                try await fx.store.deleteJob(id: job.id, audit: auditLine(.jobDelete, at: at(9.7)))
+                let withdrawn = try await fx.store.reload(upcoming)
+                #expect(withdrawn.status == .cancelled && withdrawn.errorCode == "cancelled" && withdrawn.finishedAt == at(9.7))
+                #expect(try await fx.store.claimDueRuns(claim(at: at(10))).started.isEmpty)
+            }
+        }
+
+        /// An hourly job whose first slot is at(3600).
+        static func hourly(_ fx: StoreFixture, misfire: MisfirePolicy) async throws -> Job {
+            try await fx.store.insert(makeJob("hourly", schedule: .every(seconds: 3600, anchor: t0), nextRunAt: at(3600)) { $0.misfire = misfire })
+        }
+
+        /// Another scheduler queued the slot ahead and died before its instant (kill -9).
+        static func abandonedUpcomingRun(_ fx: StoreFixture, _ job: Job, slot: Double) async throws -> Run {
+            let early = try await fx.store.claimDueRuns(Self.ahead(at: at(slot - 0.4), by: 0.5, owner: workerB, maxStart: 0))
+            let run = try #require(early.created.first { $0.jobId == job.id })
+            #expect(run.status == .queued && run.leaseOwner == workerB && run.scheduledFor == at(slot))
+            return run
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func anAbandonedUpcomingRunPastTheGraceIsSkippedUnderMisfireSkip(kind: StoreKind) async throws {
+            try await StoreFixture.with(kind) { fx in
+                let job = try await Self.hourly(fx, misfire: .skip)
+                let run = try await Self.abandonedUpcomingRun(fx, job, slot: 3600)
+                let later = try await fx.store.claimDueRuns(claim(at: at(3600 + 120)))
+                #expect(later.started.isEmpty, "a slot missed past the grace does not run under misfire skip")
+                let skipped = try await fx.store.reload(run)
+                #expect(skipped.status == .skipped && skipped.errorCode == "misfire" && skipped.finishedAt == at(3720))
+                #expect(skipped.startedAt == nil)
+                #expect(later.created.map(\.id) == [run.id])
+                #expect(try await fx.store.reload(job).nextRunAt == at(7200))
+                #expect(try await fx.store.claimDueRuns(claim(at: at(3721))).started.isEmpty)
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func anAbandonedUpcomingRunPastTheGraceRunsOnceAsACatchUpUnderRunOnce(kind: StoreKind) async throws {
+            try await StoreFixture.with(kind) { fx in
+                let job = try await Self.hourly(fx, misfire: .runOnce)
+                let run = try await Self.abandonedUpcomingRun(fx, job, slot: 3600)
+                let later = try await fx.store.claimDueRuns(claim(at: at(3600 + 120)))
+                #expect(later.started.map(\.run.id) == [run.id])
+                let started = try #require(later.started.first?.run)
+                #expect(started.trigger == .catchup && started.scheduledFor == at(3600) && started.leaseOwner == workerA)
+                #expect(try await fx.store.allRuns(of: job).count == 1, "the missed slot runs once")
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func anAbandonedUpcomingRunGivesWayToTheCatchUpOfLaterMissedSlots(kind: StoreKind) async throws {
+            try await StoreFixture.with(kind) { fx in
+                let job = try await fx.store.insert(makeJob("minutely", nextRunAt: at(60)))
+                let run = try await Self.abandonedUpcomingRun(fx, job, slot: 60)
+                // Down until 300: slots 60 (queued ahead) and 120…300 were missed; runOnce runs one.
+                let later = try await fx.store.claimDueRuns(claim(at: at(300)))
+                #expect(later.started.count == 1)
+                #expect(later.started.first?.run.trigger == .catchup && later.started.first?.run.scheduledFor == at(300))
+                let skipped = try await fx.store.reload(run)
+                #expect(skipped.status == .skipped && skipped.errorCode == "misfire")
+                #expect(try await fx.store.allRuns(of: job).filter { $0.status != .skipped }.count == 1)
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func withinTheGraceAnAbandonedUpcomingRunStillStarts(kind: StoreKind) async throws {
+            try await StoreFixture.with(kind) { fx in
+                let job = try await Self.hourly(fx, misfire: .skip)
+                let run = try await Self.abandonedUpcomingRun(fx, job, slot: 3600)
+                let later = try await fx.store.claimDueRuns(claim(at: at(3630)))
+                #expect(later.started.map(\.run.id) == [run.id])
+                #expect(later.started.first?.run.trigger == .schedule)
+            }
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func ownUpcomingRunsWaitingForAWorkerAreNotMisfired(kind: StoreKind) async throws {
+            try await StoreFixture.with(kind) { fx in
+                let job = try await Self.hourly(fx, misfire: .skip)
+                _ = try await fx.store.claimDueRuns(Self.ahead(at: at(3599.6), by: 0.5, maxStart: 0))
+                let later = try await fx.store.claimDueRuns(claim(at: at(3600 + 120)))
+                #expect(later.started.map(\.job.id) == [job.id], "a backlog is not a misfire")
+                #expect(later.started.first?.run.trigger == .schedule)
             }
         }
     }

@@ -2,19 +2,16 @@
 // whatever else it does, stopped gracefully by SIGINT/SIGTERM.
 //
 //   swift run --package-path Examples/EmbeddedScheduler EmbeddedScheduler [database path]
+//   swift test --package-path Examples/EmbeddedScheduler     # its tests, with SchedulerKitTesting
 //
-// It registers a "report" handler, adds a job that runs it every five seconds (once), and
-// prints each run as it ends. Inspect the database with: schedctl --db PATH runs
+// It registers the "report" handler (Sources/ReportJobs), adds a job that runs it every five
+// seconds (once), and prints each run as it ends. Inspect the database with:
+// schedctl --db PATH runs
 import Foundation
 import Logging
+import ReportJobs
 import SchedulerKit
 import ServiceLifecycle
-
-/// What a report job carries in its payload.
-struct ReportRequest: Codable, Sendable {
-    var recipients: [String]
-    var title: String
-}
 
 LoggingSystem.bootstrap { label in
     var handler = StreamLogHandler.standardError(label: label)
@@ -27,23 +24,12 @@ let path = CommandLine.arguments.dropFirst().first ?? FileManager.default.tempor
 
 let store = try SQLiteJobStore(path: path)
 let scheduler = Scheduler(store: store)
-
-// The program's own handler. Throwing fails the run (the job's fault); throwing SystemFailure
-// marks it as the platform's fault, which does not count toward retiring the job.
-scheduler.register("report") { context in
-    let request = try context.payload(as: ReportRequest.self)
-    guard !request.recipients.isEmpty else { throw SystemFailure("no recipients configured") }
-    context.appendOutput("built \(request.title) for \(request.recipients.joined(separator: ", "))\n")
-    await context.heartbeat()
-}
+scheduler.register(ReportJob.kind, handler: ReportJob.handler)
 
 if try await scheduler.client.jobs().first(where: { $0.name == "weekly-report" }) == nil {
-    var spec = try JobSpec(
-        name: "weekly-report", schedule: .cron("*/5 * * * * *", timeZone: "Europe/Paris"), kind: "report",
-        payload: JobPayload(ReportRequest(recipients: ["team@example.com"], title: "Weekly report")))
-    spec.timeout = 30
-    spec.maxConsecutiveErrors = 5
-    try await scheduler.client.addJob(spec)
+    try await scheduler.client.addJob(ReportJob.spec(
+        schedule: .cron("*/5 * * * * *", timeZone: "Europe/Paris"),
+        request: ReportRequest(recipients: ["team@example.com"], title: "Weekly report")))
 }
 
 // Print what happens, from the scheduler's in-process event stream.

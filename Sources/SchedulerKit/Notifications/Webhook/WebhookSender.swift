@@ -175,37 +175,13 @@ public final class WebhookSender: Sendable {
         try? await client.shutdown()
     }
 
-    /// Checks that `url` can be a webhook target: an absolute `http` or `https` URL with a host.
-    ///
-    /// The CLI and API call this at `alerts add` time so a bad target is refused before it is
-    /// stored; `post` applies the same rule.
+    /// Checks that `url` can be a webhook target: the rule of ``TargetValidation``, the same one
+    /// `alerts add` applies, so a target that was accepted is never refused here.
     ///
     /// - parameter url: the target as the user gave it.
     /// - throws: ``WebhookURLError`` whose `description` is one line naming the problem.
     public static func validateTargetURL(_ url: String) throws {
-        guard !url.isEmpty else { throw WebhookURLError(.empty, url: url) }
-        guard !url.contains(where: { $0.isWhitespace || $0.isNewline }) else {
-            throw WebhookURLError(.containsWhitespace, url: url)
-        }
-        guard let schemeEnd = url.range(of: ":") else { throw WebhookURLError(.missingScheme, url: url) }
-        let scheme = url[..<schemeEnd.lowerBound].lowercased()
-        guard !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }) else {
-            throw WebhookURLError(.missingScheme, url: url)
-        }
-        guard scheme == "http" || scheme == "https" else {
-            throw WebhookURLError(.unsupportedScheme(scheme), url: url)
-        }
-        guard let components = URLComponents(string: url) else { throw WebhookURLError(.notAURL, url: url) }
-        guard url[schemeEnd.upperBound...].hasPrefix("//"), let host = components.host, !host.isEmpty else {
-            throw WebhookURLError(.missingHost, url: url)
-        }
-        if components.user != nil || components.password != nil {
-            throw WebhookURLError(.credentialsNotSupported, url: url)
-        }
-        if let port = components.port, !(1...65535).contains(port) {
-            throw WebhookURLError(.invalidPort, url: url)
-        }
-        guard URL(string: url) != nil else { throw WebhookURLError(.notAURL, url: url) }
+        try TargetValidation.checkWebhookURL(url)
     }
 
     /// Parses a `Retry-After` value: delta-seconds, or an HTTP-date relative to `now`.

@@ -23,6 +23,10 @@ extension SQLiteJobStore {
     /// The claim of `claimDueRuns`, in the caller's transaction.
     private func claim(_ db: Database, _ p: ClaimParams) throws -> ClaimResult {
         var result = ClaimResult()
+        if p.maxStart > 0 {
+            // Before the due jobs advance: whether a job has missed slots of its own decides.
+            try settleAbandonedUpcomingRuns(db, params: p, into: &result)
+        }
         let due = try db.decodeAll(
             cached: """
                 SELECT \(RowDecoding.jobColumns) FROM jobs
@@ -134,6 +138,46 @@ extension SQLiteJobStore {
         try db.execute(
             cached: "UPDATE jobs SET next_run_at = ?, status = ? WHERE id = ?",
             arguments: [msOpt(job.nextRunAt), job.status.rawValue, job.id.rawValue])
+    }
+
+    /// Applies the misfire policy to runs another scheduler queued ahead of their slot and never
+    /// started (it died inside the lookahead window), once their slot is past the misfire grace:
+    /// such a slot was missed while no scheduler ran, like any other (decision 0017).
+    ///
+    /// Runs this scheduler queued itself wait for a worker like any queued run. The scan is on
+    /// the queued-runs index, bounded to runs due more than `misfireGrace` ago: none, normally.
+    private func settleAbandonedUpcomingRuns(_ db: Database, params p: ClaimParams, into result: inout ClaimResult) throws {
+        let graceEnd = ms(p.now) - Int64((max(0, p.misfireGrace) * 1000).rounded())
+        let abandoned = try db.decodeAll(
+            cached: """
+                SELECT \(RowDecoding.runColumns) FROM runs
+                WHERE status = 'queued' AND not_before < ? AND trigger = 'schedule' AND lease_owner IS NOT NULL
+                    AND lease_owner <> ? AND scheduled_for < ?
+                """,
+            arguments: [graceEnd, p.owner, graceEnd], RowDecoding.run)
+        guard !abandoned.isEmpty else { return }
+        var jobs = JobCache()
+        for var run in abandoned {
+            // A run whose job is gone is cancelled when it is started below.
+            guard let job = try jobs.job(db, id: run.jobId), job.status == .active else { continue }
+            let late = Int(p.now.timeIntervalSince(run.scheduledFor).rounded())
+            let why = "queued ahead by \(run.leaseOwner ?? "?"), which stopped before starting it; found \(late)s after its slot"
+            let message: String
+            if job.misfire == .skip {
+                message = "\(why); misfire policy skip"
+            } else if let next = job.nextRunAt, next <= p.now {
+                message = "\(why); the job's catch-up run of its later missed slots replaces it (misfire policy runOnce)"
+            } else {
+                // Run once, late: it is the catch-up of the missed slot (started below, in this claim
+                // if a worker is free).
+                try db.execute(cached: "UPDATE runs SET trigger = 'catchup', lease_owner = NULL WHERE id = ?", arguments: [run.id.rawValue])
+                continue
+            }
+            run.apply(.error(.misfire, message), at: p.now)
+            try Self.writeRunEnd(db, run)
+            try recordTransition(db, job: job, run: run, previous: .queued, at: p.now)
+            result.created.append(run)
+        }
     }
 
     /// Starts queued runs whose time has come, leasing them to the caller: one statement for

@@ -59,6 +59,11 @@ extension SQLiteJobStore {
             if job != before {
                 try Self.updateJob(db, job)
             }
+            if before.status == .active && job.status != .active {
+                // Nothing of a job that stops being active waits to start: not even the slot
+                // queued ahead of its instant (decision 0017).
+                try self.withdrawQueuedRuns(db, job: job, reason: "job \(job.status.rawValue)", at: audit?.at ?? job.updatedAt)
+            }
             if let audit {
                 try Self.insertAudit(db, audit, jobId: job.id, jobName: job.name)
             }
@@ -72,18 +77,10 @@ extension SQLiteJobStore {
             guard let job = try Self.fetchJob(db, id: id) else {
                 throw SchedulerError.notFound("no job with id \(id)")
             }
-            let now = ms(audit.at)
-            let queued = try db.decodeAll(cached: "SELECT \(RowDecoding.runColumns) FROM runs WHERE job_id = ? AND status = 'queued'", arguments: [id.rawValue], RowDecoding.run)
-            for var run in queued {
-                let previous = run.status
-                run.apply(.error(.cancelled, "job deleted"), at: audit.at)
-                try Self.writeRunEnd(db, run)
-                try self.recordTransition(db, job: job, run: run, previous: previous, at: audit.at)
-            }
+            try self.withdrawQueuedRuns(db, job: job, reason: "job deleted", at: audit.at)
             try db.execute(
                 cached: "UPDATE runs SET cancel_requested = 1 WHERE job_id = ? AND status = 'running'", arguments: [id.rawValue])
             try db.execute(cached: "DELETE FROM jobs WHERE id = ?", arguments: [id.rawValue])
-            _ = now
             try Self.insertAudit(db, audit, jobId: job.id, jobName: job.name)
             return job
         }
@@ -91,20 +88,33 @@ extension SQLiteJobStore {
 
     // MARK: - Statements shared by the verbs
 
+    /// Ends every queued run of `job` as `cancelled` (code `cancelled`), state webhook included:
+    /// a paused or deleted job has nothing waiting to start. Runs already leased are not touched.
+    func withdrawQueuedRuns(_ db: Database, job: Job, reason: String, at now: Date) throws {
+        let queued = try db.decodeAll(
+            cached: "SELECT \(RowDecoding.runColumns) FROM runs WHERE job_id = ? AND status = 'queued'", arguments: [job.id.rawValue],
+            RowDecoding.run)
+        for var run in queued {
+            run.apply(.error(.cancelled, reason), at: now)
+            try Self.writeRunEnd(db, run)
+            try recordTransition(db, job: job, run: run, previous: .queued, at: now)
+        }
+    }
+
     static func fetchJob(_ db: Database, id: JobID) throws -> Job? {
         try db.decodeOne(cached: "SELECT \(RowDecoding.jobColumns) FROM jobs WHERE id = ?", arguments: [id.rawValue], RowDecoding.job)
     }
 
     static func insertJob(_ db: Database, _ job: Job) throws {
         try db.execute(
-            cached: "INSERT INTO jobs (\(RowDecoding.jobColumns)) VALUES (\(placeholders(25)))",
+            cached: "INSERT INTO jobs (\(RowDecoding.jobColumns)) VALUES (\(placeholders(26)))",
             arguments: RowDecoding.jobArguments(job))
     }
 
     static func updateJob(_ db: Database, _ job: Job) throws {
         try db.execute(
             cached: """
-                UPDATE jobs SET (\(RowDecoding.jobColumns)) = (\(placeholders(25))) WHERE id = ?
+                UPDATE jobs SET (\(RowDecoding.jobColumns)) = (\(placeholders(26))) WHERE id = ?
                 """,
             arguments: RowDecoding.jobArguments(job) + [job.id.rawValue])
     }

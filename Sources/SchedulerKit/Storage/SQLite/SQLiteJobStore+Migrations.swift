@@ -160,6 +160,10 @@ extension SQLiteJobStore {
                 );
                 """)
         },
+        // A state webhook signs its requests like an alert when the job has a secret.
+        SchemaMigration("state_webhook_secret") { db in
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN state_webhook_secret TEXT")
+        },
     ]
 
     /// Brings the schema up to date inside one `BEGIN IMMEDIATE` transaction, so that of several
@@ -178,8 +182,11 @@ extension SQLiteJobStore {
             // The names are also kept where GRDB's migrator keeps them, so an earlier build
             // (which used it) opening this file finds its migrations applied.
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+            // Builds that used GRDB's migrator left user_version at 1 after later migrations:
+            // one already named in grdb_migrations is not applied twice.
+            let applied = Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
             for (index, migration) in migrations.enumerated() where index >= found.version {
-                try migration.apply(db)
+                if !applied.contains(migration.identifier) { try migration.apply(db) }
                 try db.execute(sql: "INSERT OR IGNORE INTO grdb_migrations (identifier) VALUES (?)", arguments: [migration.identifier])
                 try db.execute(sql: "PRAGMA user_version = \(index + 1)")
             }

@@ -21,7 +21,8 @@ enum RowDecoding {
     static let jobColumns = """
         id, name, kind, schedule_kind, cron_expression, time_zone, interval_seconds, anchor_at, at_time, payload, \
         timeout_ms, max_consecutive_errors, consecutive_errors, status, next_run_at, last_run_at, last_run_status, \
-        overlap, misfire, jitter_ms, retry, delete_after_run, state_webhook_url, created_at, updated_at
+        overlap, misfire, jitter_ms, retry, delete_after_run, state_webhook_url, created_at, updated_at, \
+        state_webhook_secret
         """
 
     /// Decodes a row of `SELECT \(jobColumns)`, by position.
@@ -71,6 +72,7 @@ enum RowDecoding {
             retry: retry,
             deleteAfterRun: row[21],
             stateWebhookURL: row[22],
+            stateWebhookSecret: row[25],
             createdAt: date(ms: row[23] as Int64),
             updatedAt: date(ms: row[24] as Int64))
     }
@@ -99,7 +101,7 @@ enum RowDecoding {
             job.timeout.map { Int64(($0 * 1000).rounded()) }, job.maxConsecutiveErrors, job.consecutiveErrors,
             job.status.rawValue, msOpt(job.nextRunAt), msOpt(job.lastRunAt), job.lastRunStatus?.rawValue,
             job.overlap.rawValue, job.misfire.rawValue, job.jitter.map { Int64(($0 * 1000).rounded()) }, retry,
-            job.deleteAfterRun, job.stateWebhookURL, ms(job.createdAt), ms(job.updatedAt),
+            job.deleteAfterRun, job.stateWebhookURL, ms(job.createdAt), ms(job.updatedAt), job.stateWebhookSecret,
         ]
         return StatementArguments(values)
     }

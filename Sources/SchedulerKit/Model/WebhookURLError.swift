@@ -1,7 +1,8 @@
 /// Why a webhook target URL was refused.
 ///
-/// Raised by ``WebhookSender/validateTargetURL(_:)`` (and so at `alerts add` time) with a one-line
-/// `description` that names the problem, for example
+/// Raised by ``TargetValidation/checkWebhookURL(_:)`` — at `alerts add` and `add --state-webhook`
+/// time and by the sender before every attempt — with a one-line `description` that names the
+/// problem, for example
 /// `webhook URL "ftp://hooks.example.com/x": unsupported scheme "ftp"; expected http or https`.
 public struct WebhookURLError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The family of problem found.
@@ -37,7 +38,7 @@ public struct WebhookURLError: Error, Sendable, Hashable, CustomStringConvertibl
         case .missingHost: return "has no host"
         case .invalidPort: return "has an invalid port; expected 1-65535"
         case .credentialsNotSupported:
-            return "credentials in the URL are not supported; use --secret to sign requests instead"
+            return "credentials in the URL are not supported (they would be stored and sent in clear); sign requests with a secret instead"
         }
     }
 
@@ -57,7 +58,8 @@ public struct WebhookURLError: Error, Sendable, Hashable, CustomStringConvertibl
                 text.replaceSubrange(text.index(after: colon)..<at, with: "***")
             }
         }
-        text = TransportErrorMessage.oneLine(text, limit: 120)
-        return text
+        // One line, clipped: the URL was already refused, so only its start helps a reader.
+        text = String(text.map { $0.isNewline || $0.isWhitespace ? " " : $0 })
+        return text.count > 120 ? String(text.prefix(119)) + "…" : text
     }
 }
