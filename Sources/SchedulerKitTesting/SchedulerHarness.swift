@@ -229,7 +229,9 @@ public actor SchedulerHarness {
             store: outbox, clock: clock, transports: [.webhook: notifications, .email: notifications],
             configuration: scheduler.configuration.dispatcher, logger: scheduler.configuration.logger)
         for _ in 0..<1_000 {
-            if try await dispatcher.runOnce().total == 0 { return }
+            let pass = try await dispatcher.runOnce()
+            await dispatcher.waitForAttempts()
+            if pass.started == 0 && pass.released == 0 { return }
         }
     }
 
