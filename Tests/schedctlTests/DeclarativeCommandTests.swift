@@ -133,7 +133,7 @@ struct DeclarativeCommandTests {
             "schedctl: \(file): job \"broken\" (jobs[1]): timeout: unknown key; did you mean timeout_seconds?",
             "schedctl: \(file): job \"broken\" (jobs[1]): schedule.timezone: \"Nowhere/City\": unknown time zone; expected an IANA name such as Europe/Paris or UTC",
             "schedctl: \(file): job \"broken\" (jobs[1]): schedule.expression: \"0 25 * * *\": hour: \"25\": 25 is out of range; expected 0-23",
-            "schedctl: \(file): job \"broken\" (jobs[1]): alerts[0].target: \"not a url\": not a URL; expected http:// or https://",
+            "schedctl: \(file): job \"broken\" (jobs[1]): alerts[0].target: \"not a url\": contains whitespace; percent-encode it as %20",
             "schedctl: \(file): job \"broken\" (jobs[1]): alerts[0].secret_env: \"UNSET_SECRET\": not set in the environment; export it with the webhook's secret",
             "schedctl: \(file): job \"ok\" (jobs[2]): schedule.seconds: \"1w\": unknown unit \"w\"; expected s, m, h or d",
             "schedctl: \(file): job \"ok\" (jobs[2]): name: \"ok\": duplicate; jobs[0] has the same name (names are unique)",

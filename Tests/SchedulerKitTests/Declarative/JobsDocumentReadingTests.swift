@@ -112,7 +112,7 @@ struct JobsDocumentReadingTests {
             "job \"bad-url\" (jobs[3]): colour: unknown key",
             "job \"bad-url\" (jobs[3]): alerts[1].alert_type: \"sms\": expected one of webhook, email",
             "job \"bad-url\" (jobs[3]): alerts[2].on_failure: expected true or false, found a string",
-            "job \"bad-url\" (jobs[3]): state_webhook_url: \"ftp://example.com/x\": scheme \"ftp\" not allowed",
+            "job \"bad-url\" (jobs[3]): state_webhook_url: \"ftp://example.com/x\": unsupported scheme \"ftp\"; expected http or https",
             "job \"bad-url\" (jobs[3]): alerts[0].target: \"nobody\": not an email address",
             "job \"bad-url\" (jobs[3]): alerts[2].secret_env: \"HOOK_SECRET\": not set in the environment",
             "job \"bad-cron\" (jobs[4]): schedule.kind: \"hourly\": unknown schedule kind",
