@@ -71,20 +71,17 @@ enum SQL {
     }
 
     /// Holds the write lock of `path` from this process until `unlock`.
-    static func lockExclusively(_ path: String) throws -> DatabaseQueue {
-        var config = Configuration()
-        config.allowsUnsafeTransactions = true
-        let queue = try DatabaseQueue(path: path, configuration: config)
-        try queue.writeWithoutTransaction { db in try db.execute(sql: "BEGIN EXCLUSIVE") }
-        return queue
-    }
+    static func lockExclusively(_ path: String) throws -> DatabaseQueue { try begin(path, "EXCLUSIVE") }
 
     /// Holds the write lock of `path` (an open `BEGIN IMMEDIATE`, nothing written yet) until `unlock`.
-    static func holdWriteLock(_ path: String) throws -> DatabaseQueue {
+    static func holdWriteLock(_ path: String) throws -> DatabaseQueue { try begin(path, "IMMEDIATE") }
+
+    /// Opens a connection to `path` and leaves a `BEGIN <kind>` transaction open on it.
+    private static func begin(_ path: String, _ kind: String) throws -> DatabaseQueue {
         var config = Configuration()
         config.allowsUnsafeTransactions = true
         let queue = try DatabaseQueue(path: path, configuration: config)
-        try queue.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "BEGIN \(kind)") }
         return queue
     }
 
