@@ -35,13 +35,17 @@ if want cron; then
   run "$PY" "$PEERS/cron_next.py" --cases-out "$SCRATCH/cron_cases.jsonl"
   run "$BENCH" cron
 fi
+# The raw SQLite floor (single-row insert transactions; claim + complete cycles) is the
+# reference for both add and dispatch: measured once, right before them.
+if want add || want dispatch; then
+  run "$PY" "$PEERS/sqlite_limit.py" --modes wal:NORMAL --db "$SCRATCH/limit.db"
+fi
 if want add || want list; then
-  run "$PY" "$PEERS/apscheduler_sqlite.py" --sqlite-mode wal-normal --db "$SCRATCH/aps.sqlite"
-  run "$BENCH" add
-  run "$BENCH" list --schedctl "$SCHEDCTL"
+  want add && run "$PY" "$PEERS/apscheduler_sqlite.py" --sqlite-mode wal-normal --db "$SCRATCH/aps.sqlite"
+  want add && run "$BENCH" add
+  want list && run "$BENCH" list --schedctl "$SCHEDCTL"
 fi
 if want dispatch; then
-  run "$PY" "$PEERS/sqlite_limit.py" --modes wal:NORMAL --db "$SCRATCH/limit.db"
   run "$BENCH" dispatch
 fi
 if want lateness; then

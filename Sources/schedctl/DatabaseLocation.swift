@@ -35,11 +35,14 @@ struct DatabaseLocation {
         return seconds
     }
 
-    /// Opens (creating and migrating when needed) the database.
-    func open() throws -> SQLiteJobStore {
+    /// Opens (creating and migrating when needed) the database; with `readOnly`, opens an
+    /// existing one for reading only, so a mistyped path is an error and a daemon's write lock
+    /// never holds the command up.
+    func open(readOnly: Bool = false) throws -> SQLiteJobStore {
         var configuration = SQLiteJobStore.Configuration()
         configuration.busyTimeout = try Self.busyTimeout()
-        if isDefault { try createParentDirectories() }
+        configuration.readOnly = readOnly
+        if isDefault && !readOnly { try createParentDirectories() }
         return try SQLiteJobStore(path: path, configuration: configuration)
     }
 
@@ -68,9 +71,10 @@ struct DatabaseLocation {
 }
 
 extension GlobalOptions {
-    /// The operator API over the selected database, acting as `cli:<user>`.
-    func client() throws -> SchedulerClient {
-        let store = try DatabaseLocation.resolve(option: db).open()
+    /// The operator API over the selected database, acting as `cli:<user>`; `readOnly` for
+    /// commands that only look.
+    func client(readOnly: Bool = false) throws -> SchedulerClient {
+        let store = try DatabaseLocation.resolve(option: db).open(readOnly: readOnly)
         return SchedulerClient(store: store, actor: Self.actor())
     }
 

@@ -33,7 +33,8 @@ struct GlobalOptionsTests {
         #expect(FileManager.default.fileExists(atPath: s.path("env.sqlite")))
         let listed = try await s.run(["--json", "list"], env: env)
         #expect(try listed.jsonArray().count == 1)
-        // --db wins over SCHEDCTL_DB
+        // --db wins over SCHEDCTL_DB (list only reads: the --db database is made first)
+        try s.store().close()
         let other = try await s.run(["--json", "--db", s.db, "list"], env: env)
         #expect(try other.jsonArray().isEmpty)
     }
@@ -59,7 +60,7 @@ struct GlobalOptionsTests {
 
     @Test func newDatabaseIsPrivate() async throws {
         let s = try Sandbox()
-        #expect(try await s.sk("list").status == 0)
+        #expect(try await s.sk("add", "p", "--every", "1m", "--", "true").status == 0)
         #expect(try mode(s.db) == 0o600)
     }
 

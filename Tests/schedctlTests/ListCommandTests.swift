@@ -5,8 +5,9 @@ import Testing
 struct ListCommandTests {
     @Test func emptyStateIsFriendly() async throws {
         let s = try Sandbox()
+        try s.store().close()  // list only reads: a command that writes creates the database
         let r = try await s.sk("list")
-        #expect(r.status == 0)
+        #expect(r.status == 0, "\(r)")
         #expect(r.stdout.hasPrefix("no jobs yet"))
         let json = try await s.sk("--json", "list")
         #expect(json.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")

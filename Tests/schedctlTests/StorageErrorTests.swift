@@ -71,12 +71,27 @@ enum SQL {
     }
 
     /// Holds the write lock of `path` from this process until `unlock`.
-    static func lockExclusively(_ path: String) throws -> DatabaseQueue {
+    static func lockExclusively(_ path: String) throws -> DatabaseQueue { try begin(path, "EXCLUSIVE") }
+
+    /// Holds the write lock of `path` (an open `BEGIN IMMEDIATE`, nothing written yet) until `unlock`.
+    static func holdWriteLock(_ path: String) throws -> DatabaseQueue { try begin(path, "IMMEDIATE") }
+
+    /// Opens a connection to `path` and leaves a `BEGIN <kind>` transaction open on it.
+    private static func begin(_ path: String, _ kind: String) throws -> DatabaseQueue {
         var config = Configuration()
         config.allowsUnsafeTransactions = true
         let queue = try DatabaseQueue(path: path, configuration: config)
-        try queue.writeWithoutTransaction { db in try db.execute(sql: "BEGIN EXCLUSIVE") }
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "BEGIN \(kind)") }
         return queue
+    }
+
+    /// `PRAGMA schema_version`, which every schema change (even a table made and dropped) bumps.
+    static func schemaCookie(_ path: String) throws -> Int {
+        var config = Configuration()
+        config.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        defer { try? queue.close() }
+        return try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? -1 }
     }
 
     static func unlock(_ queue: DatabaseQueue) throws {

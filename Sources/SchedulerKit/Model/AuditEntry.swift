@@ -54,10 +54,9 @@ public struct AuditRecord: Sendable, Hashable {
         self.details = details
     }
 
-    /// The details as a JSON object with sorted keys.
+    /// The details as a JSON object with sorted keys (written by hand: a `JSONEncoder` cost as
+    /// much as the rest of adding a job).
     public var detailsJSON: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(details), as: UTF8.self)) ?? "{}"
+        JSONValue.object(details.map { ($0.key, .string($0.value)) }).serialized(sortedKeys: true)
     }
 }

@@ -23,7 +23,7 @@ struct ArtifactCommand: AsyncParsableCommand {
     var name: String
 
     func run() async throws {
-        let artifact = try await global.client().artifact(run: runID, name: name)
+        let artifact = try await global.client(readOnly: true).artifact(run: runID, name: name)
         let data = artifact.data ?? Data()
         if global.json {
             let object = (WireJSON.artifact(artifact).objectMembers ?? []) + [("content_base64", .string(data.base64EncodedString()))]

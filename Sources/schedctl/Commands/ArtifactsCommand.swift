@@ -19,7 +19,7 @@ struct ArtifactsCommand: AsyncParsableCommand {
     var runID: String
 
     func run() async throws {
-        let artifacts = try await global.client().artifacts(run: runID)
+        let artifacts = try await global.client(readOnly: true).artifacts(run: runID)
         if global.json { return JSONOutput.print(.array(artifacts.map(WireJSON.artifact))) }
         guard !artifacts.isEmpty else { return Console.line("run \(runID) has no artifacts") }
         let now = Date()

@@ -20,7 +20,7 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let entries = try await global.client().audit(job: job, limit: limit)
+        let entries = try await global.client(readOnly: true).audit(job: job, limit: limit)
         if global.json { return JSONOutput.print(.array(entries.map(WireJSON.audit))) }
         guard !entries.isEmpty else { return Console.line(job.map { "no audit entries for job \($0)" } ?? "no audit entries") }
         var table = Table(["AT", "ACTOR", "ACTION", "JOB", "DETAILS"])

@@ -31,7 +31,7 @@ struct DeliveriesCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let deliveries = try await global.client().deliveries(status: status.flatMap(DeliveryStatus.init(rawValue:)), limit: limit)
+        let deliveries = try await global.client(readOnly: true).deliveries(status: status.flatMap(DeliveryStatus.init(rawValue:)), limit: limit)
         if global.json { return JSONOutput.print(.array(deliveries.map(WireJSON.delivery))) }
         guard !deliveries.isEmpty else { return Console.line(status.map { "no \($0) deliveries" } ?? "no deliveries") }
         let now = Date()

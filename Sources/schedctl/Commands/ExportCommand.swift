@@ -30,7 +30,7 @@ struct ExportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let export = try await global.client().export()
+        let export = try await global.client(readOnly: true).export()
         let json = global.json || format == .json
         Console.out(try export.document.text(json ? .json : .yaml))
         for note in export.notes { Console.error("schedctl: note: \(note)") }

@@ -14,7 +14,7 @@ struct ListCommand: AsyncParsableCommand {
 
     func run() async throws {
         // One query for every job: no per-job lookups, so 10,000 jobs list in well under a second.
-        let jobs = try await global.client().jobs(status: status)
+        let jobs = try await global.client(readOnly: true).jobs(status: status)
         if global.json { return JSONOutput.print(.array(jobs.map(WireJSON.job))) }
         guard !jobs.isEmpty else {
             if let status { return Console.line("no \(status.rawValue) jobs") }

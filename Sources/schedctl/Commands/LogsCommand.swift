@@ -18,7 +18,7 @@ struct LogsCommand: AsyncParsableCommand {
     var runID: String
 
     func run() async throws {
-        let run = try await global.client().run(runID)
+        let run = try await global.client(readOnly: true).run(runID)
         if global.json {
             let object = (WireJSON.run(run).objectMembers ?? []) + [("output", .string(run.output))]
             return JSONOutput.print(.object(object))

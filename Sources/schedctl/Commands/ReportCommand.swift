@@ -31,7 +31,7 @@ struct ReportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let report = try await global.client().report(job: job, window: hours * 3600, failures: failures)
+        let report = try await global.client(readOnly: true).report(job: job, window: hours * 3600, failures: failures)
         if global.json { return JSONOutput.print(WireJSON.report(report, hours: hours)) }
         Console.out(Self.text(report, hours: hours, style: .detect(json: false), now: Date()))
     }

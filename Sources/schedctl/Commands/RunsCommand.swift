@@ -31,7 +31,7 @@ struct RunsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let statuses = try status.map(ChoiceList.runStatuses)
-        let runs = try await global.client().runs(job: job, statuses: statuses, limit: limit)
+        let runs = try await global.client(readOnly: true).runs(job: job, statuses: statuses, limit: limit)
         if global.json { return JSONOutput.print(.array(runs.map(WireJSON.run))) }
         guard !runs.isEmpty else {
             return Console.line(job.map { "no runs of job \($0)" + (status.map { " with status \($0)" } ?? "") } ?? "no runs")

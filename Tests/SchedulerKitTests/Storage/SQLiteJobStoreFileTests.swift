@@ -158,4 +158,28 @@ struct SQLiteJobStoreFileTests {
             #expect(try await store.jobs(JobQuery()).map(\.name) == ["after", "before"])
         }
     }
+
+    // MARK: Migrations
+
+    /// A file made by a build that used GRDB's migrator: `state_webhook_secret` applied and
+    /// named in `grdb_migrations`, but `user_version` still 1. Opening it for writing upgrades
+    /// it without applying that migration twice (decision 0020).
+    @Test func aFileWhoseMigrationsAreNamedButUncountedIsUpgraded() async throws {
+        try await TemporaryDatabase.with { db in
+            let first = try SQLiteJobStore(path: db.path)
+            _ = try await first.insert(makeJob("kept"))
+            try first.close()
+            let queue = try DatabaseQueue(path: db.path)
+            try await queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA user_version = 1") }
+            try queue.close()
+
+            let store = try SQLiteJobStore(path: db.path)
+            #expect(try await store.jobs(JobQuery()).map(\.name) == ["kept"])
+            try store.close()
+            let check = try DatabaseQueue(path: db.path)
+            defer { try? check.close() }
+            let version = try await check.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") }
+            #expect(version == 2)
+        }
+    }
 }

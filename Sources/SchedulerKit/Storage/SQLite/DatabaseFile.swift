@@ -38,6 +38,30 @@ enum DatabaseFile {
         throw SchedulerError(.storage, "cannot create database \(path): \(String(cString: strerror(err)))")
     }
 
+    /// Reads the header of a database that must exist already (read-only opening): a missing
+    /// or empty file is an error rather than a database to create.
+    ///
+    /// - throws: `.storage` as ``inspect(_:knownVersion:)`` does, and for a missing or empty file.
+    static func inspectExisting(_ path: String, knownVersion: Int32) throws(SchedulerError) -> State {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let err = errno
+            if err == ENOENT || err == ENOTDIR {
+                throw SchedulerError(
+                    .storage, "no database at \(path)",
+                    hint: "check --db or SCHEDCTL_DB; a command that changes the database, such as schedctl add, creates it")
+            }
+            throw SchedulerError(.storage, "cannot read database \(path): \(String(cString: strerror(err)))")
+        }
+        let state = try inspect(path, knownVersion: knownVersion)
+        if state == .new {
+            throw SchedulerError(
+                .storage, "\(path) is empty, not a SchedulerKit database (yet)",
+                hint: "a command that changes the database, such as schedctl add, gives it a schema")
+        }
+        return state
+    }
+
     /// Reads the header and says what the file is.
     ///
     /// - throws: `.storage` for a file that is not SQLite, a foreign SQLite database, or a newer schema.

@@ -3,12 +3,15 @@ import GRDB
 
 extension SQLiteJobStore {
     public func insertJob(_ job: Job, audit: AuditRecord) async throws {
-        try await write { db in
-            if try Bool.fetchOne(cached: db, sql: "SELECT 1 FROM jobs WHERE name = ?", arguments: [job.name]) == true {
+        let details = audit.detailsJSON
+        try await writeAtOnce { db in
+            do {
+                try Self.insertJob(db, job)
+            } catch let e as DatabaseError where e.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && e.message?.contains("jobs.name") == true {
+                // The name's unique index answers "is it taken" in the insert itself.
                 throw SchedulerError(.alreadyExists, "a job named \"\(job.name)\" already exists", hint: "pick another name or remove it first")
             }
-            try Self.insertJob(db, job)
-            try Self.insertAudit(db, audit, jobId: job.id, jobName: job.name)
+            try Self.insertAudit(db, audit, details: details, jobId: job.id, jobName: job.name)
         }
     }
 
@@ -116,10 +119,10 @@ extension SQLiteJobStore {
             arguments: RowDecoding.jobArguments(job) + [job.id.rawValue])
     }
 
-    static func insertAudit(_ db: Database, _ record: AuditRecord, jobId: JobID?, jobName: String?) throws {
+    static func insertAudit(_ db: Database, _ record: AuditRecord, details: String? = nil, jobId: JobID?, jobName: String?) throws {
         try db.execute(
             cached: "INSERT INTO audit_log (at, actor, action, job_id, job_name, details) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [ms(record.at), record.actor, record.action.rawValue, jobId?.rawValue, jobName, record.detailsJSON])
+            arguments: [ms(record.at), record.actor, record.action.rawValue, jobId?.rawValue, jobName, details ?? record.detailsJSON])
     }
 
     static func placeholders(_ n: Int) -> String {

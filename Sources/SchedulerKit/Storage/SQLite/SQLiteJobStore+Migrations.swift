@@ -2,13 +2,13 @@ import Foundation
 import GRDB
 
 extension SQLiteJobStore {
-    /// The schema version this build writes (`PRAGMA user_version`), one per migration.
-    static let schemaVersion: Int32 = 1
+    /// The schema version this build writes (`PRAGMA user_version`): the number of migrations.
+    static var schemaVersion: Int32 { Int32(migrations.count) }
 
-    /// The ordered, named migrations. Never edit a released one: add the next.
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
+    /// The ordered, named migrations; the database's `user_version` counts those applied. Never
+    /// edit a released one: append the next.
+    static let migrations: [SchemaMigration] = [
+        SchemaMigration("v1") { db in
             try db.execute(sql: """
                 PRAGMA application_id = \(DatabaseFile.applicationID);
                 PRAGMA user_version = 1;
@@ -159,13 +159,13 @@ extension SQLiteJobStore {
                     UNIQUE (run_id, name)
                 );
                 """)
-        }
+        },
         // A state webhook signs its requests like an alert when the job has a secret.
-        migrator.registerMigration("state_webhook_secret") { db in
+        SchemaMigration("state_webhook_secret") { db in
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN state_webhook_secret TEXT")
-        }
+        },
         // API tokens of the HTTP API (SPEC §9): SHA-256 hashes only, never the plaintext.
-        migrator.registerMigration("api_tokens") { db in
+        SchemaMigration("api_tokens") { db in
             try db.execute(sql: """
                 CREATE TABLE api_tokens (
                     name TEXT PRIMARY KEY NOT NULL,
@@ -175,32 +175,79 @@ extension SQLiteJobStore {
                     last_used_at INTEGER
                 );
                 """)
+        },
+    ]
+
+    /// Brings the schema up to date inside one `BEGIN IMMEDIATE` transaction, so that of several
+    /// processes opening a new file at the same moment one migrates and the others, waiting for
+    /// the lock (up to the busy timeout), find the work done.
+    ///
+    /// - throws: `.storage` for a foreign or newer database (nothing is written).
+    static func migrate(_ db: Database, path: String) throws {
+        try db.inTransaction(.immediate) {
+            let found = try SchemaState.read(db)
+            try found.refuseUnusable(path: path, knownVersion: schemaVersion)
+            guard found.version < schemaVersion else { return .commit }
+            if found.applicationID == 0 {
+                try db.execute(sql: "PRAGMA application_id = \(DatabaseFile.applicationID)")
+            }
+            // The names are also kept where GRDB's migrator keeps them, so an earlier build
+            // (which used it) opening this file finds its migrations applied.
+            try db.execute(sql: "CREATE TABLE IF NOT EXISTS grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+            // Builds that used GRDB's migrator left user_version at 1 after later migrations:
+            // one already named in grdb_migrations is not applied twice.
+            let applied = Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
+            for (index, migration) in migrations.enumerated() where index >= found.version {
+                if !applied.contains(migration.identifier) { try migration.apply(db) }
+                try db.execute(sql: "INSERT OR IGNORE INTO grdb_migrations (identifier) VALUES (?)", arguments: [migration.identifier])
+                try db.execute(sql: "PRAGMA user_version = \(index + 1)")
+            }
+            return .commit
         }
-        return migrator
+    }
+}
+
+/// One named step of the schema, applied inside the migration's transaction.
+struct SchemaMigration: Sendable {
+    let identifier: String
+    let apply: @Sendable (Database) throws -> Void
+
+    init(_ identifier: String, apply: @escaping @Sendable (Database) throws -> Void) {
+        self.identifier = identifier
+        self.apply = apply
+    }
+}
+
+/// What a database says about itself: whose it is, its schema version, whether it has tables.
+struct SchemaState: Sendable {
+    var applicationID: Int32
+    var version: Int32
+    /// Tables and indexes other than SQLite's and the migration bookkeeping.
+    var objects: Int
+
+    static func read(_ db: Database) throws -> SchemaState {
+        SchemaState(
+            applicationID: try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
+            version: try Int32.fetchOne(db, sql: "PRAGMA user_version") ?? 0,
+            objects: try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations'") ?? 0)
     }
 
-    /// Refuses foreign and newer databases, then applies pending migrations.
-    static func migrateIfNeeded(_ pool: DatabasePool, state: DatabaseFile.State, path: String) throws {
-        let migrator = Self.migrator
-        // Read first: a database already at this version needs no write lock to open.
-        let (complete, superseded, foreign) = try pool.read { db -> (Bool, Bool, Bool) in
-            let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
-            let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'") ?? 0
-            let foreign = appID != DatabaseFile.applicationID && tables > 0
-            if foreign { return (false, false, true) }
-            return (try migrator.hasCompletedMigrations(db), try migrator.hasBeenSuperseded(db), false)
-        }
-        if foreign {
+    /// A SchedulerKit database at `version`, nothing to do.
+    func isCurrent(_ version: Int32) -> Bool { applicationID == DatabaseFile.applicationID && self.version == version }
+
+    /// Refuses another application's database and one written by a newer build.
+    func refuseUnusable(path: String, knownVersion: Int32) throws(SchedulerError) {
+        if applicationID != DatabaseFile.applicationID && (applicationID != 0 || objects > 0) {
             throw SchedulerError(
                 .storage, "\(path) is not a SchedulerKit database (it is another application's SQLite file)",
                 hint: "pass --db with another path; the file was left untouched")
         }
-        if superseded {
+        if version > knownVersion {
             throw SchedulerError(
-                .storage, "\(path) was written by a newer SchedulerKit", hint: "upgrade schedctl; the file was left untouched")
-        }
-        if !complete {
-            try migrator.migrate(pool)
+                .storage,
+                "\(path) was written by a newer SchedulerKit (schema \(version); this build knows up to \(knownVersion))",
+                hint: "upgrade schedctl; the file was left untouched")
         }
     }
 }

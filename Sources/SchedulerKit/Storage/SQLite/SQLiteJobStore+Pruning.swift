@@ -156,6 +156,8 @@ extension SQLiteJobStore: PrunableStore {
                     return try body(db)
                 }
             } else {
+                writesInFlight.add(1, ordering: .relaxed)
+                defer { writesInFlight.subtract(1, ordering: .relaxed) }
                 result = try await pool.writeWithoutTransaction { db in
                     try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
                     return try body(db)

@@ -34,11 +34,18 @@ public final class SQLiteJobStore: JobStore {
         public var artifactInlineLimit = 256 * 1024
         /// The largest artifact accepted, in bytes (default 256 MiB).
         public var artifactSizeLimit = 256 * 1024 * 1024
+        /// Opens an existing database for reading only (default false): a missing file is an
+        /// error instead of a new database, nothing is ever written, and opening never waits for
+        /// another process's write lock. A database older than this build is refused rather than
+        /// migrated (decision 0019).
+        public var readOnly = false
         public init() {}
     }
 
     /// The database file.
     public let path: String
+    /// Opened with ``Configuration/readOnly``: every write fails with `.storage`.
+    public let isReadOnly: Bool
     let pool: DatabasePool
     let outbox: any OutboxPolicy
     let artifactInlineLimit: Int
@@ -48,19 +55,38 @@ public final class SQLiteJobStore: JobStore {
     /// A connection of its own for checkpoints that must not hold up writes (retention); opened
     /// on first use.
     let checkpointConnection = Mutex<DatabaseQueue?>(nil)
+    /// Writes of this store queued or running on GRDB's writer queue (see ``writeAtOnce(_:)``).
+    let writesInFlight = Atomic<Int>(0)
+    let busyTimeoutMilliseconds: Int
 
-    /// Opens (creating and migrating when needed) the database at `path`.
+    /// Opens (creating and migrating when needed) the database at `path`; with
+    /// ``Configuration/readOnly``, opens an existing one for reading only.
     ///
-    /// - throws: `SchedulerError` with code `.storage` (not ours, corrupt, newer, unreadable) or `.busy`.
+    /// Several processes may open a new file at the same moment: one creates and migrates it,
+    /// the others wait for it (up to the busy timeout) and go on (decision 0020).
+    ///
+    /// - throws: `SchedulerError` with code `.storage` (missing when read-only, not ours, corrupt,
+    ///   newer, unreadable, or older than this build when read-only) or `.busy`.
     public init(path: String, configuration: Configuration = Configuration()) throws(SchedulerError) {
         self.path = path
         self.outbox = configuration.outbox
         self.artifactInlineLimit = configuration.artifactInlineLimit
         self.artifactSizeLimit = configuration.artifactSizeLimit
-        try DatabaseFile.createIfMissing(path)
-        let state = try DatabaseFile.inspect(path, knownVersion: Self.schemaVersion)
+        self.isReadOnly = configuration.readOnly
+        self.busyTimeoutMilliseconds = Int((max(0, configuration.busyTimeout) * 1000).rounded())
+        let state: DatabaseFile.State
+        if configuration.readOnly {
+            state = try DatabaseFile.inspectExisting(path, knownVersion: Self.schemaVersion)
+        } else {
+            try DatabaseFile.createIfMissing(path)
+            state = try DatabaseFile.inspect(path, knownVersion: Self.schemaVersion)
+            if state == .new || state == .emptySQLite {
+                try Self.prepareNewFile(path, isEmpty: state == .new, busyTimeout: configuration.busyTimeout)
+            }
+        }
         var config = GRDB.Configuration()
         config.busyMode = .timeout(configuration.busyTimeout)
+        config.readonly = configuration.readOnly
         config.foreignKeysEnabled = true
         config.label = "SchedulerKit"
         let synchronous = configuration.synchronousFull ? "FULL" : "NORMAL"
@@ -70,23 +96,18 @@ public final class SQLiteJobStore: JobStore {
             try db.execute(sql: "PRAGMA synchronous = \(synchronous); PRAGMA cache_size = \(cacheSize)")
         }
         do {
-            if state == .new {
-                // Incremental vacuum can only be chosen before the first page is written, and
-                // opening a pool writes one: set it on the empty file first.
-                let queue = try DatabaseQueue(path: path)
-                try queue.writeWithoutTransaction { db in
-                    try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
-                    try db.execute(sql: "PRAGMA journal_mode = WAL")
-                }
-                try queue.close()
-            }
             pool = try DatabasePool(path: path, configuration: config)
         } catch {
             throw Self.mapError(error, path: path)
         }
         do {
-            try Self.migrateIfNeeded(pool, state: state, path: path)
+            if configuration.readOnly {
+                try Self.checkReadable(pool, path: path)
+            } else {
+                try Self.migrateIfNeeded(pool, path: path)
+            }
         } catch {
+            try? pool.close()
             throw Self.mapError(error, path: path)
         }
     }
@@ -105,6 +126,8 @@ public final class SQLiteJobStore: JobStore {
     /// Runs `body` in a write transaction, mapping every failure to `SchedulerError`.
     func write<T: Sendable>(notify: Bool = true, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let result: T
+        writesInFlight.add(1, ordering: .relaxed)
+        defer { writesInFlight.subtract(1, ordering: .relaxed) }
         do {
             result = try await pool.write(body)
         } catch {
@@ -112,6 +135,48 @@ public final class SQLiteJobStore: JobStore {
         }
         if notify { localChanges.notify() }
         return result
+    }
+
+    /// Runs `body` in a write transaction on the calling thread when the write lock is free at
+    /// once, else as ``write(notify:_:)`` does (on GRDB's writer queue, waiting up to the busy
+    /// timeout).
+    ///
+    /// A short operator write (adding a job) costs little more than its SQLite work this way:
+    /// going through the writer queue costs two thread hops, which on a loaded machine cost
+    /// more than the transaction. The caller's thread never waits for a lock: the attempt uses
+    /// no busy timeout, and is not made while another write of this store is in flight.
+    func writeAtOnce<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        if writesInFlight.load(ordering: .relaxed) == 0, let result = try attemptWrite(body) {
+            localChanges.notify()
+            return result
+        }
+        return try await write(body)
+    }
+
+    /// One `BEGIN IMMEDIATE` without waiting: nil when another connection holds the write lock.
+    private func attemptWrite<T>(_ body: (Database) throws -> T) throws(SchedulerError) -> T? {
+        let restore = "PRAGMA busy_timeout = \(busyTimeoutMilliseconds)"
+        do {
+            return try pool.writeWithoutTransaction { db -> T? in
+                try db.execute(cached: "PRAGMA busy_timeout = 0")
+                defer { try? db.execute(cached: restore) }
+                do {
+                    try db.execute(cached: "BEGIN IMMEDIATE")
+                } catch let e as DatabaseError where e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED {
+                    return nil
+                }
+                do {
+                    let result = try body(db)
+                    try db.execute(cached: "COMMIT")
+                    return result
+                } catch {
+                    if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
+                    throw error
+                }
+            }
+        } catch {
+            throw Self.mapError(error, path: path)
+        }
     }
 
     /// Runs `body` in a read transaction, mapping every failure to `SchedulerError`.

@@ -12,7 +12,7 @@ struct AlertsListCommand: AsyncParsableCommand {
     var job: String
 
     func run() async throws {
-        let alerts = try await global.client().alerts(job)
+        let alerts = try await global.client(readOnly: true).alerts(job)
         if global.json { return JSONOutput.print(.array(alerts.map(WireJSON.alert))) }
         guard !alerts.isEmpty else {
             return Console.line("no alerts for job \(job) (add one with: schedctl alerts add \(job) --webhook URL)")
