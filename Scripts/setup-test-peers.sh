@@ -38,3 +38,5 @@ fi
 if ! command -v openssl >/dev/null 2>&1; then
     echo "setup-test-peers: warning: openssl not found; the TLS mail tests need it (apt-get install openssl)" >&2
 fi
+# The dashboard's real-browser test (Tests/Peers/dashboard_browser.py) drives Debian's chromium + chromium-driver.
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "selenium==4.52.0"
