@@ -7,6 +7,9 @@ import Glibc
 /// server: one request per connection (`Connection: close`), every read bounded by a deadline.
 /// It also reads streams (Server-Sent Events) as they arrive.
 ///
+/// Its socket calls block, so the async entry points run them on a thread of their own: a
+/// test blocking the cooperative pool would starve the server it talks to in the same process.
+///
 /// For example:
 /// ```swift
 /// let r = try TestHTTPClient(port: port).request("GET", "/healthz")
@@ -34,15 +37,28 @@ package struct TestHTTPClient: Sendable {
     }
 
     /// Sends one request and reads the response until the server closes the connection.
-    package func request(_ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil) throws -> Response {
-        let stream = try open(method, path, headers: headers, body: body)
-        defer { stream.close() }
-        while try stream.readMore() {}
-        return try Self.parse(stream.received)
+    package func request(_ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil) async throws -> Response {
+        try await Self.offPool {
+            let stream = try self.connect(method, path, headers: headers, body: body)
+            defer { stream.close() }
+            while try stream.readMore() {}
+            return try Self.parse(stream.received)
+        }
     }
 
     /// Sends one request and returns the connection, to read a stream bit by bit.
-    package func open(_ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil) throws -> Stream {
+    package func open(_ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil) async throws -> Stream {
+        try await Self.offPool { try self.connect(method, path, headers: headers, body: body) }
+    }
+
+    /// Runs blocking socket work on a thread of its own.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    private func connect(_ method: String, _ path: String, headers: [String: String], body: String?) throws -> Stream {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
         var addr = sockaddr_in()
@@ -50,7 +66,7 @@ package struct TestHTTPClient: Sendable {
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let rc = withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard rc == 0 else {
             Glibc.close(fd)
@@ -109,7 +125,16 @@ package struct TestHTTPClient: Sendable {
 
         /// Reads until the text received contains `needle` (true) or the stream ends (false);
         /// throws past `seconds`.
-        package func read(until needle: String, seconds: Double) throws -> Bool {
+        package func read(until needle: String, seconds: Double) async throws -> Bool {
+            try await TestHTTPClient.offPool { try self.readBlocking(until: needle, seconds: seconds) }
+        }
+
+        /// Waits up to `seconds` for the server to close the connection.
+        package func waitForEnd(seconds: Double) async throws -> Bool {
+            try await TestHTTPClient.offPool { try self.waitForEndBlocking(seconds: seconds) }
+        }
+
+        private func readBlocking(until needle: String, seconds: Double) throws -> Bool {
             let until = Date().addingTimeInterval(seconds)
             while !text.contains(needle) {
                 if Date() >= until { throw Failure(description: "\"\(needle)\" not seen within \(seconds) s; got: \(text.suffix(800))") }
@@ -118,8 +143,7 @@ package struct TestHTTPClient: Sendable {
             return true
         }
 
-        /// Waits up to `seconds` for the server to close the connection.
-        package func waitForEnd(seconds: Double) throws -> Bool {
+        private func waitForEndBlocking(seconds: Double) throws -> Bool {
             let until = Date().addingTimeInterval(seconds)
             while Date() < until {
                 guard try readMore(until: until) else { return true }

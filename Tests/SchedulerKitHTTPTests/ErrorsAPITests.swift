@@ -17,15 +17,23 @@ struct ErrorsAPITests {
         defer { h.remove() }
         let locker = try DatabaseQueue(path: h.path)
         defer { try? locker.close() }
-        try await h.app().test(.router) { client in
-            try await locker.writeWithoutTransaction { db in
-                try db.execute(sql: "BEGIN IMMEDIATE")
+        // Another "process" holds the write lock on a thread of its own until released.
+        let (locked, lockedSignal) = AsyncStream<Void>.makeStream()
+        let release = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? locker.inTransaction(.immediate) { _ in
+                lockedSignal.yield()
+                release.wait()
+                return .rollback
             }
+            lockedSignal.finish()
+        }
+        var iterator = locked.makeAsyncIterator()
+        _ = await iterator.next()
+        try await h.app().test(.router) { client in
             let body = #"{"name":"x","schedule":{"kind":"every","seconds":60},"command":["true"]}"#
             let r = try await client.execute(uri: "/api/v1/jobs", method: .post, headers: h.jsonAuth(.operator), body: body.buffer)
-            try await locker.writeWithoutTransaction { db in
-                try db.execute(sql: "ROLLBACK")
-            }
+            release.signal()
             #expect(r.status == .serviceUnavailable)
             #expect(r.headers[.retryAfter] == "1")
             #expect(try r.body.json["error"]?["code"] == "busy")

@@ -16,8 +16,8 @@ struct EventsTests {
         let token = h.viewerToken
         let path = h.path
         try await h.withLiveServer { port, _ in
-            let stream = try TestHTTPClient(port: port).open("GET", "/api/v1/events", headers: ["Authorization": "Bearer \(token)"])
-            #expect(try stream.read(until: ": connected", seconds: 20))
+            let stream = try await TestHTTPClient(port: port).open("GET", "/api/v1/events", headers: ["Authorization": "Bearer \(token)"])
+            #expect(try await stream.read(until: ": connected", seconds: 20))
             #expect(stream.text.hasPrefix("HTTP/1.1 200"))
             #expect(stream.text.lowercased().contains("content-type: text/event-stream"))
 
@@ -27,10 +27,10 @@ struct EventsTests {
             let client = SchedulerClient(store: other, actor: "cli:other")
             let started = Date()
             try await client.addJob(JobSpec(name: "elsewhere", schedule: .every(seconds: 3600, anchor: Date()), command: ["true"]))
-            #expect(try stream.read(until: "event: job.changed", seconds: 20))
+            #expect(try await stream.read(until: "event: job.changed", seconds: 20))
             let firstEvent = Date().timeIntervalSince(started)
             let run = try await client.runJobNow("elsewhere")
-            #expect(try stream.read(until: "event: run.queued", seconds: 20))
+            #expect(try await stream.read(until: "event: run.queued", seconds: 20))
             #expect(stream.text.contains(run.id.rawValue))
 
             // The run starts and ends as a scheduler elsewhere would record it.
@@ -40,19 +40,19 @@ struct EventsTests {
             try await queue.write { db in
                 try db.execute(sql: "UPDATE runs SET status = 'running', started_at = ? WHERE id = ?", arguments: [ms, run.id.rawValue])
             }
-            #expect(try stream.read(until: "event: run.started", seconds: 20))
+            #expect(try await stream.read(until: "event: run.started", seconds: 20))
             try await queue.write { db in
                 try db.execute(
                     sql: "UPDATE runs SET status = 'system_error', finished_at = ?, error_type = 'system', error_code = 'lost' WHERE id = ?",
                     arguments: [ms + 10, run.id.rawValue])
             }
-            #expect(try stream.read(until: "event: run.finished", seconds: 20))
+            #expect(try await stream.read(until: "event: run.finished", seconds: 20))
             let finished = try #require(Self.dataLines(stream.text, event: "run.finished").last)
             #expect(finished["status"] == "system_error")
             #expect(finished["id"]?.stringValue == run.id.rawValue)
 
             try await client.deleteJob("elsewhere")
-            #expect(try stream.read(until: "event: job.deleted", seconds: 20))
+            #expect(try await stream.read(until: "event: job.deleted", seconds: 20))
             stream.close()
             // SPEC §9: within 1 s; on 2 busy cores, generously bounded above and reported.
             #expect(firstEvent < 10)
@@ -111,10 +111,10 @@ struct EventsTests {
         let clock = ContinuousClock()
         let start = clock.now
         let ended = try await h.withLiveServer { port, group in
-            let stream = try TestHTTPClient(port: port).open("GET", "/api/v1/events", headers: ["Authorization": "Bearer \(token)"])
-            #expect(try stream.read(until: ": connected", seconds: 20))
+            let stream = try await TestHTTPClient(port: port).open("GET", "/api/v1/events", headers: ["Authorization": "Bearer \(token)"])
+            #expect(try await stream.read(until: ": connected", seconds: 20))
             await group.triggerGracefulShutdown()
-            return try stream.waitForEnd(seconds: 20)
+            return try await stream.waitForEnd(seconds: 20)
         }
         #expect(ended)
         #expect(clock.now - start < .seconds(40))

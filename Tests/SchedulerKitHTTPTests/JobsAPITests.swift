@@ -79,6 +79,8 @@ struct JobsAPITests {
         (#"{"name":"x","schedule":{"kind":"every","seconds":60},"command":["true"],"overlap":"sometimes"}"#, 422, "invalid", "overlap"),
         (#"{"name":"x","schedule":{"kind":"every","seconds":60},"command":["true"],"max_consecutive_errors":0}"#, 422, "invalid", "max-errors"),
         (#"{"name":"x","schedule":{"kind":"every","seconds":60},"command":["true"],"state_webhook_url":"ftp://x"}"#, 422, "invalid", "state-webhook"),
+        // found by schemathesis: this crashed the server (Double → Int64 trap) before the bound
+        (#"{"name":"x","schedule":{"kind":"every","seconds":336},"command":["true"],"jitter_seconds":5.9624481560860584e+16}"#, 422, "invalid", "jitter"),
     ]
 
     @Test("bad bodies: 400 for shape, 422 for values with the CLI's messages; nothing is written", arguments: badBodies)

@@ -52,12 +52,12 @@ struct ServeCommandTests {
         let token = try #require(server.loginToken, "no login URL in: \(server.output)")
         let client = TestHTTPClient(port: server.port)
 
-        #expect(try client.request("GET", "/healthz").status == 200)
-        #expect(try client.request("GET", "/api/v1/jobs").status == 401)
-        let jobs = try client.request("GET", "/api/v1/jobs", headers: ["Authorization": "Bearer \(token)"])
+        #expect(try await client.request("GET", "/healthz").status == 200)
+        #expect(try await client.request("GET", "/api/v1/jobs").status == 401)
+        let jobs = try await client.request("GET", "/api/v1/jobs", headers: ["Authorization": "Bearer \(token)"])
         #expect(jobs.status == 200)
         #expect(jobs.body.contains("\"name\":\"nightly\""))
-        let paused = try client.request("POST", "/api/v1/jobs/nightly/pause", headers: ["Authorization": "Bearer \(token)"])
+        let paused = try await client.request("POST", "/api/v1/jobs/nightly/pause", headers: ["Authorization": "Bearer \(token)"])
         #expect(paused.status == 200)
         #expect(await server.stop() == 0)
 
@@ -108,10 +108,10 @@ struct ServeCommandTests {
         let server = try await Server(sandbox, ["serve", "--listen", "127.0.0.1:0"])
         #expect(server.loginToken == nil)
         let client = TestHTTPClient(port: server.port)
-        #expect(try client.request("GET", "/api/v1/runs", headers: ["Authorization": "Bearer \(token)"]).status == 200)
-        #expect(try client.request("POST", "/api/v1/jobs/x/pause", headers: ["Authorization": "Bearer \(token)"]).status == 403)
+        #expect(try await client.request("GET", "/api/v1/runs", headers: ["Authorization": "Bearer \(token)"]).status == 200)
+        #expect(try await client.request("POST", "/api/v1/jobs/x/pause", headers: ["Authorization": "Bearer \(token)"]).status == 403)
         #expect(try await sandbox.sk("tokens", "rm", "ci").status == 0)
-        #expect(try client.request("GET", "/api/v1/runs", headers: ["Authorization": "Bearer \(token)"]).status == 401)
+        #expect(try await client.request("GET", "/api/v1/runs", headers: ["Authorization": "Bearer \(token)"]).status == 401)
         #expect(await server.stop() == 0)
     }
 
@@ -138,14 +138,14 @@ struct ServeCommandTests {
         _ = try await sandbox.addJob("nightly")
         let server = try await Server(sandbox, ["daemon", "--http", "127.0.0.1:0", "--grace", "2s"], name: "daemon")
         let client = TestHTTPClient(port: server.port)
-        let now = try client.request("POST", "/api/v1/jobs/nightly/run-now", headers: ["Authorization": "Bearer \(token)"])
+        let now = try await client.request("POST", "/api/v1/jobs/nightly/run-now", headers: ["Authorization": "Bearer \(token)"])
         #expect(now.status == 202)
         let id = try #require(try JSONValue.parse(now.body)["run"]?["id"].flatMap { v -> String? in if case .string(let s) = v { s } else { nil } })
         // The scheduler in the same process runs it; the poll path shows it ending.
         let deadline = Date().addingTimeInterval(30)
         var status = ""
         while Date() < deadline {
-            let r = try client.request("GET", "/api/v1/runs/\(id)", headers: ["Authorization": "Bearer \(token)"])
+            let r = try await client.request("GET", "/api/v1/runs/\(id)", headers: ["Authorization": "Bearer \(token)"])
             if case .string(let s)? = try JSONValue.parse(r.body)["status"] { status = s }
             if status == "succeeded" { break }
             try await Task.sleep(for: .milliseconds(100))

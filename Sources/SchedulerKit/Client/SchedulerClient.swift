@@ -314,6 +314,10 @@ public struct SchedulerClient: Sendable {
 
     // MARK: - Validation
 
+    /// The longest timeout, jitter, retry delay or interval accepted (100 years): durations are
+    /// stored in milliseconds as 64-bit integers, and nothing longer is meant.
+    public static let longestDuration: Double = 100 * 365 * 86_400
+
     /// Checks a job's options as ``addJob(_:)`` does (all but the name and whether it is taken),
     /// without touching the store, so a caller can refuse bad input before opening a database.
     ///
@@ -322,13 +326,20 @@ public struct SchedulerClient: Sendable {
         guard spec.maxConsecutiveErrors >= 1 else {
             throw .invalid("max-errors: \(spec.maxConsecutiveErrors): must be at least 1")
         }
+        let longest = Self.longestDuration
         if let t = spec.timeout, !(t > 0) { throw .invalid("timeout: must be positive") }
+        if let t = spec.timeout, !(t <= longest) { throw .invalid("timeout: \(t) seconds: at most 100 years") }
         if let j = spec.jitter, !(j >= 0) { throw .invalid("jitter: must not be negative") }
+        if let j = spec.jitter, !(j <= longest) { throw .invalid("jitter: \(j) seconds: at most 100 years") }
         if let r = spec.retry, r.maxAttempts < 1 || !(r.initialDelay >= 0) || !(r.multiplier >= 1) {
             throw .invalid("retry: max attempts at least 1, delay not negative, multiplier at least 1")
         }
+        if let r = spec.retry, !(r.initialDelay <= longest) || !(r.maxDelay <= longest) || !r.multiplier.isFinite {
+            throw .invalid("retry: delays at most 100 years")
+        }
         if spec.kind.isEmpty { throw .invalid("kind: empty; expected the name of a registered handler") }
         if case .every(let s, _) = spec.schedule, s <= 0 { throw .invalid("every: interval must be positive") }
+        if case .every(let s, _) = spec.schedule, Double(s) > longest { throw .invalid("every: \(s) seconds: at most 100 years") }
         if spec.deleteAfterRun, spec.schedule.kind != "at" {
             throw .invalid("delete-after-run: applies to one-shot (--at) jobs only")
         }

@@ -8,14 +8,18 @@ struct QueryParameters {
 
     init(_ request: Request, allowed: Set<String>) throws(APIError) {
         self.request = request
-        for (key, _) in request.uri.queryParameters where !allowed.contains(String(key)) {
-            throw APIError(.badRequest, "unknown query parameter \"\(key)\"", hint: "allowed: " + allowed.sorted().joined(separator: ", "))
+        var seen: Set<Substring> = []
+        for (key, _) in request.uri.queryParameters {
+            guard allowed.contains(String(key)) else {
+                throw APIError(.badRequest, "unknown query parameter \"\(key)\"", hint: "allowed: " + allowed.sorted().joined(separator: ", "))
+            }
+            guard seen.insert(key).inserted else { throw APIError(.badRequest, "query parameter \"\(key)\" given twice") }
         }
     }
 
+    /// The value as given (an empty value is a value: `status=` is not a status).
     func string(_ key: String) -> String? {
-        guard let v = request.uri.queryParameters[key[...]], !v.isEmpty else { return nil }
-        return String(v)
+        request.uri.queryParameters[key[...]].map(String.init)
     }
 
     func int(_ key: String, range: ClosedRange<Int>) throws(APIError) -> Int? {
@@ -35,7 +39,7 @@ struct QueryParameters {
     func list<T: RawRepresentable & CaseIterable>(_ key: String, of: T.Type) throws(APIError) -> [T]? where T.RawValue == String {
         guard let text = string(key) else { return nil }
         var out: [T] = []
-        for part in text.split(separator: ",", omittingEmptySubsequences: true) {
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             out.append(try choice(String(part), key: key, of: T.self))
         }
         return out

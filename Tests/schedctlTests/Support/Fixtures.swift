@@ -57,7 +57,7 @@ enum Shapes {
         "id", "job_id", "job_name", "status", "trigger", "attempt", "scheduled_for", "started_at", "finished_at",
         "exit_code", "error_type", "error_code", "error_message",
     ]
-    static let alert = ["id", "job_id", "type", "target", "on_failure", "on_timeout", "on_system_error", "secret", "created_at"]
+    static let alert = ["id", "job_id", "alert_type", "target", "on_failure", "on_timeout", "on_system_error", "secret", "created_at"]
     static let audit = ["id", "at", "actor", "action", "job_id", "job_name", "details"]
 
     /// `2026-11-23T12:00:00.000Z`
