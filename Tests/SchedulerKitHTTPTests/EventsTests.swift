@@ -105,7 +105,8 @@ struct EventsTests {
         }
         // What followed the resync: fewer than the bound, and the newest events, in order.
         #expect(rest.count < 3)
-        #expect(rest == (0..<rest.count).map { JSONValue.int(Int64(1000 - rest.count + $0)) })
+        let newest: [JSONValue] = (0..<rest.count).map { i in JSONValue.int(Int64(1000 - rest.count + i)) }
+        #expect(rest == newest)
         #expect(sub.droppedCount > 0)
     }
 
