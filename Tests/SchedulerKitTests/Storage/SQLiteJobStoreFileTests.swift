@@ -179,7 +179,8 @@ struct SQLiteJobStoreFileTests {
             let check = try DatabaseQueue(path: db.path)
             defer { try? check.close() }
             let version = try await check.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") }
-            #expect(version == 2)
+            // v1, state_webhook_secret, api_tokens
+            #expect(version == 3)
         }
     }
 }
