@@ -170,11 +170,7 @@ extension DashboardController {
 
     @Sendable func artifact(_ request: Request, context: SchedulerRequestContext) async throws -> Response {
         guard context.session != nil else { return redirect("/login") }
-        let artifact = try await client.artifact(run: context.parameters.require("id"), name: context.parameters.require("name"))
-        var headers: HTTPFields = [.contentType: artifact.contentType]
-        headers[.contentDisposition] = "attachment; filename=\"\(artifact.name.replacingOccurrences(of: "\"", with: "_"))\""
-        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: artifact.data ?? Data())))
+        return ArtifactDownload.response(try await client.artifact(run: context.parameters.require("id"), name: context.parameters.require("name")))
     }
 
     @Sendable func healthPage(_ request: Request, _ context: SchedulerRequestContext, _ session: DashboardSession) async throws -> (String, [String: Any]) {

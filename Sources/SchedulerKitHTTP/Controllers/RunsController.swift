@@ -40,11 +40,6 @@ struct RunsController {
     }
 
     @Sendable func artifact(_ request: Request, context: SchedulerRequestContext) async throws -> Response {
-        let artifact = try await client.artifact(run: context.parameters.require("id"), name: context.parameters.require("name"))
-        let bytes = artifact.data ?? Data()
-        var headers: HTTPFields = [.contentType: artifact.contentType]
-        headers[.contentDisposition] = "attachment; filename=\"\(artifact.name.replacingOccurrences(of: "\"", with: "_"))\""
-        headers[.init("X-Content-Type-Options")!] = "nosniff"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        ArtifactDownload.response(try await client.artifact(run: context.parameters.require("id"), name: context.parameters.require("name")))
     }
 }
