@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -47,6 +48,25 @@ struct RunsAPITests {
                 let r = try await client.execute(uri: uri, method: .get, headers: h.auth(.viewer))
                 #expect(r.status.code == status, "\(uri)")
             }
+        }
+    }
+
+    @Test("GET /runs/{id} says when the artifacts cannot be read (500), not an empty list")
+    func artifactStorageErrorIsNotHidden() async throws {
+        let h = try await HTTPTestHarness()
+        defer { h.remove() }
+        let job = try await h.addJob("a")
+        let id = try h.insertRun(job, status: .succeeded, output: "done\n")
+        try await h.app().test(.router) { client in
+            let fine = try await client.execute(uri: "/api/v1/runs/\(id.rawValue)", method: .get, headers: h.auth(.viewer))
+            #expect(fine.status == .ok)
+            // the artifacts table gone behind the server's back: reading it fails
+            let queue = try DatabaseQueue(path: h.path)
+            try await queue.write { db in try db.execute(sql: "DROP TABLE run_artifacts") }
+            try queue.close()
+            let broken = try await client.execute(uri: "/api/v1/runs/\(id.rawValue)", method: .get, headers: h.auth(.viewer))
+            #expect(broken.status == .internalServerError)
+            #expect(try broken.body.json["error"]?["code"]?.stringValue == "storage")
         }
     }
 

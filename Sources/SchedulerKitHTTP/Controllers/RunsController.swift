@@ -27,7 +27,13 @@ struct RunsController {
     @Sendable func show(_ request: Request, context: SchedulerRequestContext) async throws -> JSONResponse {
         _ = try QueryParameters(request, allowed: [])
         let run = try await client.run(context.parameters.require("id"))
-        let artifacts = (try? await client.artifacts(run: run.id.rawValue)) ?? []
+        // A store that keeps no artifacts has none to list; any other error is the answer.
+        let artifacts: [Artifact]
+        do {
+            artifacts = try await client.artifacts(run: run.id.rawValue)
+        } catch let error as SchedulerError where error.code == .refused {
+            artifacts = []
+        }
         var members = WireJSON.run(run).objectMembers ?? []
         members.append(("output", .string(run.output)))
         members.append(("artifacts", .array(artifacts.map { a in
