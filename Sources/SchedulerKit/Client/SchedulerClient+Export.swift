@@ -34,7 +34,13 @@ extension SchedulerClient {
             if job.retry != nil { left.append("retry policy") }
             if job.deleteAfterRun { left.append("delete-after-run") }
             if !left.isEmpty { notes.append("job \"\(job.name)\": \(left.joined(separator: ", ")) not exported") }
-            // The state webhook secret (when Job carries one) gets a variable here the same way.
+            var stateSecretEnv: String?
+            if job.stateWebhookSecret != nil {
+                let name = Self.secretVariable(job: job.name, suffix: "STATE_WEBHOOK", taken: variables)
+                variables.append(name)
+                stateSecretEnv = name
+                notes.append("job \"\(job.name)\": the state webhook is signed; set \(name) to its secret before apply")
+            }
             var alerts: [DeclaredAlert] = []
             for (i, alert) in try await store.alerts(jobId: job.id).enumerated() {
                 var secretEnv: String?
@@ -51,7 +57,8 @@ extension SchedulerClient {
             jobs.append(DeclaredJob(
                 name: job.name, schedule: DeclaredSchedule(job.schedule), command: shell.command, timeoutSeconds: job.timeout,
                 maxConsecutiveErrors: job.maxConsecutiveErrors, overlap: job.overlap, misfire: job.misfire,
-                jitterSeconds: job.jitter, stateWebhookURL: job.stateWebhookURL, alerts: alerts))
+                jitterSeconds: job.jitter, stateWebhookURL: job.stateWebhookURL,
+                stateWebhookSecretEnv: stateSecretEnv, alerts: alerts))
         }
         return JobsExport(document: JobsDocument(jobs: jobs), notes: notes, secretVariables: variables)
     }

@@ -50,11 +50,13 @@ struct ApplyStep: Sendable {
                 type: $0.alertType, target: $0.target, onFailure: $0.onFailure, onTimeout: $0.onTimeout,
                 onSystemError: $0.onSystemError, secret: $0.secretEnv.map { environment[$0] ?? "" })
         }
+        let stateSecret = declared.stateWebhookSecretEnv.map { environment[$0] ?? "" }
         guard let current else {
-            let spec = JobSpec(
+            var spec = JobSpec(
                 name: declared.name, schedule: schedule, kind: ShellPayload.kind, payload: payload, timeout: declared.timeoutSeconds,
                 maxConsecutiveErrors: declared.maxConsecutiveErrors, overlap: declared.overlap, misfire: declared.misfire,
                 jitter: declared.jitterSeconds, stateWebhookURL: declared.stateWebhookURL)
+            spec.stateWebhookSecret = stateSecret
             try check(spec)
             return ApplyStep(entry: ApplyPlan.Entry(name: declared.name, action: .create), write: .create(spec, alerts: alerts))
         }
@@ -96,6 +98,13 @@ struct ApplyStep: Sendable {
             update.stateWebhookURL = .some(declared.stateWebhookURL)
             differ("state_webhook_url", current.stateWebhookURL ?? "none", declared.stateWebhookURL ?? "none")
         }
+        // Compared, never shown: the plan says signed / unsigned, or that the secret is new.
+        if current.stateWebhookSecret != stateSecret {
+            update.stateWebhookSecret = .some(stateSecret)
+            let from = current.stateWebhookSecret == nil ? "unsigned" : "signed"
+            let to = stateSecret == nil ? "unsigned" : (current.stateWebhookSecret == nil ? "signed" : "signed (new secret)")
+            differ("state_webhook_secret_env", from, to)
+        }
         let jobChanged = !differences.isEmpty
         if jobChanged {
             try check(JobSpec(
@@ -103,7 +112,7 @@ struct ApplyStep: Sendable {
                 payload: update.payload ?? current.payload, timeout: declared.timeoutSeconds,
                 maxConsecutiveErrors: declared.maxConsecutiveErrors, overlap: declared.overlap, misfire: declared.misfire,
                 jitter: declared.jitterSeconds, retry: current.retry, deleteAfterRun: current.deleteAfterRun,
-                stateWebhookURL: declared.stateWebhookURL))
+                stateWebhookURL: declared.stateWebhookURL, stateWebhookSecret: stateSecret))
         }
 
         let (remove, add) = alertChanges(current: currentAlerts, declared: alerts)

@@ -17,13 +17,16 @@ public struct DeclaredJob: Sendable, Hashable {
     public var misfire: MisfirePolicy
     public var jitterSeconds: Double?
     public var stateWebhookURL: String?
+    /// The environment variable holding the state webhook's HMAC secret when the document is
+    /// applied (never the secret itself); needs `stateWebhookURL`.
+    public var stateWebhookSecretEnv: String?
     public var alerts: [DeclaredAlert]
 
     public init(
         name: String, schedule: DeclaredSchedule, command: [String], timeoutSeconds: Double? = nil,
         maxConsecutiveErrors: Int = Job.defaultMaxConsecutiveErrors, overlap: OverlapPolicy = .skip,
         misfire: MisfirePolicy = .runOnce, jitterSeconds: Double? = nil, stateWebhookURL: String? = nil,
-        alerts: [DeclaredAlert] = []
+        stateWebhookSecretEnv: String? = nil, alerts: [DeclaredAlert] = []
     ) {
         self.name = name
         self.schedule = schedule
@@ -34,17 +37,20 @@ public struct DeclaredJob: Sendable, Hashable {
         self.misfire = misfire
         self.jitterSeconds = jitterSeconds
         self.stateWebhookURL = stateWebhookURL
+        self.stateWebhookSecretEnv = stateWebhookSecretEnv
         self.alerts = alerts
     }
 
     /// The keys a job may have, in the order they are written.
     static let keys = [
         "name", "schedule", "command", "timeout_seconds", "max_consecutive_errors", "overlap", "misfire",
-        "jitter_seconds", "state_webhook_url", "alerts",
+        "jitter_seconds", "state_webhook_url", "state_webhook_secret_env", "alerts",
     ]
 
+    /// `state_webhook_secret_env` is written only when the state webhook is signed, as an
+    /// alert's `secret_env`.
     var tree: JSONValue {
-        .object([
+        var members: [(String, JSONValue)] = [
             ("name", .string(name)),
             ("schedule", schedule.tree),
             ("command", .array(command.map { .string($0) })),
@@ -54,7 +60,9 @@ public struct DeclaredJob: Sendable, Hashable {
             ("misfire", .string(misfire.rawValue)),
             ("jitter_seconds", .seconds(jitterSeconds)),
             ("state_webhook_url", .string(stateWebhookURL)),
-            ("alerts", .array(alerts.map(\.tree))),
-        ])
+        ]
+        if let stateWebhookSecretEnv { members.append(("state_webhook_secret_env", .string(stateWebhookSecretEnv))) }
+        members.append(("alerts", .array(alerts.map(\.tree))))
+        return .object(members)
     }
 }

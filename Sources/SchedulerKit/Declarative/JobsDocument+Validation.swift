@@ -58,6 +58,16 @@ extension DeclaredJob {
                 problems.append(FieldProblem("state_webhook_url", error.message))
             }
         }
+        if let name = stateWebhookSecretEnv {
+            let key = "state_webhook_secret_env"
+            if stateWebhookURL == nil {
+                problems.append(FieldProblem(key, "a secret signs the state webhook; set state_webhook_url too"))
+            } else if !DeclaredAlert.isVariableName(name) {
+                problems.append(FieldProblem(key, "\"\(name)\": not an environment variable name; expected [A-Za-z_][A-Za-z0-9_]*"))
+            } else if let environment, (environment[name] ?? "").isEmpty {
+                problems.append(FieldProblem(key, "\"\(name)\": not set in the environment; export it with the state webhook's secret"))
+            }
+        }
         for (i, alert) in alerts.enumerated() {
             problems += alert.problems(field: "alerts[\(i)]", environment: environment)
         }

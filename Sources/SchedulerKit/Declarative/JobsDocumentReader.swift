@@ -93,6 +93,9 @@ private struct JobReader {
         if let v = optional(members, "misfire"), let p = choice(v, "misfire", MisfirePolicy.self) { job.misfire = p }
         if let v = optional(members, "jitter_seconds") { job.jitterSeconds = seconds(v, "jitter_seconds", allowZero: true) }
         if let v = optional(members, "state_webhook_url") { job.stateWebhookURL = string(v, "state_webhook_url") }
+        if let v = optional(members, "state_webhook_secret_env") {
+            job.stateWebhookSecretEnv = string(v, "state_webhook_secret_env")
+        }
         if let v = optional(members, "alerts") {
             if case .array(let items) = v {
                 job.alerts = items.enumerated().map { alert($1, field: "alerts[\($0)]") }

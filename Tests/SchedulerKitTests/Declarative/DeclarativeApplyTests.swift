@@ -226,6 +226,61 @@ struct DeclarativeApplyTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func theStateWebhookSecretComesFromTheEnvironmentAndIsNeverExported(kind: StoreKind) async throws {
+        try await Self.with(kind) { h in
+            let yaml = """
+                jobs:
+                  - name: stateful
+                    schedule: {kind: every, seconds: 60}
+                    command: ["true"]
+                    state_webhook_url: "http://127.0.0.1:9/state"
+                    state_webhook_secret_env: STATE_SECRET
+                """
+            try await h.apply(yaml, environment: ["STATE_SECRET": "state-one"])
+            #expect(try await h.client.job("stateful").stateWebhookSecret == "state-one")
+            #expect(try await h.apply(yaml, environment: ["STATE_SECRET": "state-one"]).entries.map(\.action) == [.unchanged])
+
+            let rotated = try await h.apply(yaml, environment: ["STATE_SECRET": "state-two"])
+            #expect(rotated.entries[0].differences == [
+                .init(field: "state_webhook_secret_env", from: "signed", to: "signed (new secret)")
+            ])
+            #expect(try await h.client.job("stateful").stateWebhookSecret == "state-two")
+
+            let export = try await h.client.export()
+            let text = try export.document.text(.yaml) + export.document.text(.json) + export.notes.joined()
+            #expect(!text.contains("state-two"))
+            #expect(export.secretVariables == ["SCHEDCTL_SECRET_STATEFUL_STATE_WEBHOOK"])
+            #expect(export.document.jobs[0].stateWebhookSecretEnv == "SCHEDCTL_SECRET_STATEFUL_STATE_WEBHOOK")
+            let reapplied = try await h.client.apply(
+                export.document, options: ApplyOptions(environment: ["SCHEDCTL_SECRET_STATEFUL_STATE_WEBHOOK": "state-two"]))
+            #expect(reapplied.entries.map(\.action) == [.unchanged])
+
+            // dropping the key unsigns the state webhook
+            let unsigned = try await h.apply(yaml.replacingOccurrences(of: "\n    state_webhook_secret_env: STATE_SECRET", with: ""))
+            #expect(unsigned.entries[0].differences == [.init(field: "state_webhook_secret_env", from: "signed", to: "unsigned")])
+            #expect(try await h.client.job("stateful").stateWebhookSecret == nil)
+
+            // a variable that is not set, or a secret without a webhook: every problem, nothing written
+            let before = try await h.snapshot()
+            let document = JobsDocument(jobs: [
+                DeclaredJob(
+                    name: "stateful", schedule: .every(seconds: 60, anchor: nil), command: ["true"],
+                    stateWebhookURL: "http://127.0.0.1:9/state", stateWebhookSecretEnv: "MISSING"),
+                DeclaredJob(name: "nourl", schedule: .every(seconds: 60, anchor: nil), command: ["true"], stateWebhookSecretEnv: "X"),
+            ])
+            let error = await #expect(throws: JobsDocumentError.self) {
+                try await h.client.apply(document, options: ApplyOptions(environment: ["X": "x"]))
+            }
+            #expect(error?.problems.map(\.description) == [
+                "job \"stateful\" (jobs[0]): state_webhook_secret_env: \"MISSING\": not set in the environment; export it with the state webhook's secret",
+                "job \"nourl\" (jobs[1]): state_webhook_secret_env: a secret signs the state webhook; set state_webhook_url too",
+            ])
+            let after = try await h.snapshot()
+            #expect(after.0 == before.0 && after.1 == before.1)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func exportThenApplyIntoAnEmptyStoreReproducesTheJobs(kind: StoreKind) async throws {
         try await Self.with(kind) { h in
             try await h.apply(Self.twoJobs)
