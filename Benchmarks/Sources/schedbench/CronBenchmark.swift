@@ -1,33 +1,34 @@
 import Foundation
+import SchedulerKit
 
 /// Throughput of one benchmark case, in computations per second.
-public struct CronBenchmarkCaseResult: Sendable {
-    public var id: String
-    public var expression: String
-    public var timeZone: String
-    public var nextPerSecond: Double
-    public var coldPerSecond: Double
+struct CronBenchmarkCaseResult: Sendable {
+    var id: String
+    var expression: String
+    var timeZone: String
+    var nextPerSecond: Double
+    var coldPerSecond: Double
     /// False for cases the Python peers cannot express (`nW`).
-    public var comparableWithCronsim: Bool
+    var comparableWithCronsim: Bool
 }
 
 /// Figures of `runCronBenchmark`, shaped like the peer script `cron_next.py`.
-public struct CronBenchmarkResult: Sendable {
+struct CronBenchmarkResult: Sendable {
     /// Repeated next-fire over the cases cronsim also runs: total calls / total time.
-    public var nextPerSecond: Double
+    var nextPerSecond: Double
     /// Parse + first next-fire from varying starts, same cases.
-    public var coldPerSecond: Double
+    var coldPerSecond: Double
     /// As `nextPerSecond`, including the cases only SchedulerKit supports.
-    public var nextPerSecondAllCases: Double
-    public var coldPerSecondAllCases: Double
-    public var iterations: Int
-    public var coldIterations: Int
-    public var perCase: [CronBenchmarkCaseResult]
+    var nextPerSecondAllCases: Double
+    var coldPerSecondAllCases: Double
+    var iterations: Int
+    var coldIterations: Int
+    var perCase: [CronBenchmarkCaseResult]
     /// Sum of all computed instants; printing it keeps the optimizer honest.
-    public var checksum: Double
+    var checksum: Double
 
     /// The figures as JSON (`next_per_s`, `cold_per_s`, ...).
-    public var jsonFields: [(String, JSONValue)] {
+    var jsonFields: [(String, JSONValue)] {
         [
             ("next_per_s", .double(nextPerSecond.rounded())),
             ("cold_per_s", .double(coldPerSecond.rounded())),
@@ -53,7 +54,7 @@ public struct CronBenchmarkResult: Sendable {
 /// - Parameters:
 ///   - iterations: total next-fire calls, split evenly over the cases.
 ///   - cold: total parse + first next-fire computations, split evenly over the cases.
-public func runCronBenchmark(iterations: Int = 2_000_000, cold: Int = 200_000) -> CronBenchmarkResult {
+func runCronBenchmark(iterations: Int = 2_000_000, cold: Int = 200_000) -> CronBenchmarkResult {
     // id, expression, zone, local start, comparable with cronsim (croniter's L5 is 5L here).
     let cases: [(String, String, String, String, Bool)] = [
         ("every5min", "*/5 * * * *", "UTC", "2026-01-01T00:00:00", true),
