@@ -140,11 +140,6 @@ func runCronBenchmark(iterations: Int = 2_000_000, cold: Int = 200_000) -> CronB
         perCase: results, checksum: checksum)
 }
 
-private func seconds(_ duration: Duration) -> Double {
-    let parts = duration.components
-    return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
-}
-
 /// A local wall time (`yyyy-MM-ddTHH:mm:ss`) in `zone` as an instant.
 private func benchmarkStart(_ local: String, _ zone: TimeZone) -> Date {
     let numbers = local.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
