@@ -42,102 +42,42 @@ extension SQLiteJobStore {
         return result
     }
 
-    /// Turns the due slot(s) of one job into a run (or a recorded skip) and advances `nextRunAt`.
+    /// Turns the due slot(s) of one job into a run (or a recorded skip) and advances `nextRunAt`:
+    /// executes the job's ``SlotDecision``.
     private func enqueueDueSlots(_ db: Database, job: Job, params p: ClaimParams, into result: inout ClaimResult) throws {
-        guard let first = job.nextRunAt else { return }
-        let isOneShot: Bool
-        if case .at = job.schedule { isOneShot = true } else { isOneShot = false }
-        let plan: SlotPlan
-        let ahead = first > p.now
         // The job's runs in progress, read once: the overlap policy needs them.
-        var openRuns: [Run]?
-        func open() throws -> [Run] {
-            if let openRuns { return openRuns }
-            let runs = try db.decodeAll(
-                cached: "SELECT \(RowDecoding.runColumns) FROM runs WHERE job_id = ? AND status IN ('queued', 'running')",
-                arguments: [job.id.rawValue], RowDecoding.run)
-            openRuns = runs
-            return runs
+        let openRuns = try db.decodeAll(
+            cached: "SELECT \(RowDecoding.runColumns) FROM runs WHERE job_id = ? AND status IN ('queued', 'running')",
+            arguments: [job.id.rawValue], RowDecoding.run)
+        guard
+            let decision = SlotDecision.decide(
+                job: job, openRuns: openRuns, now: p.now, misfireGrace: p.misfireGrace, owner: p.owner, jitter: p.jitter),
+            !decision.waits
+        else { return }
+        if let skip = decision.skipped, try Self.insertRun(db, skip) {
+            result.created.append(skip)
+            try recordTransition(db, job: job, run: skip, previous: nil, at: p.now)
         }
-        if ahead {
-            // A slot within the lookahead: queued now, started at its instant. Only when no
-            // decision about a run in progress is needed; otherwise it is claimed when due.
-            if !isOneShot && job.overlap != .allow, try !open().isEmpty { return }
-            plan = SlotPlan.upcoming(schedule: job.schedule, slot: first)
-        } else {
-            plan = SlotPlan.make(schedule: job.schedule, firstDue: first, now: p.now, grace: p.misfireGrace)
+        for other in decision.replaced {
+            try Self.writeRunEnd(db, other)
+            try recordTransition(db, job: decision.job, run: other, previous: .queued, at: p.now)
+            result.created.append(other)
         }
-
-        if let missed = plan.missedToSkip, job.misfire == .skip {
-            var skip = Run(
-                id: .generate(at: p.now), jobId: job.id, jobName: job.name, trigger: .schedule, scheduledFor: missed.slot,
-                queuedAt: p.now)
-            skip.apply(.error(.misfire, "\(missed.count) slot(s) missed while no scheduler was running; misfire policy skip"), at: p.now)
-            if try Self.insertRun(db, skip) {
-                result.created.append(skip)
-                try recordTransition(db, job: job, run: skip, previous: nil, at: p.now)
-            }
+        for id in decision.cancelRequested {
+            try db.execute(cached: "UPDATE runs SET cancel_requested = 1 WHERE id = ?", arguments: [id.rawValue])
+            result.cancelRequested.append(id)
         }
-        var runSlot: (slot: Date, trigger: RunTrigger)?
-        switch job.misfire {
-        case .runOnce: runSlot = plan.runOnce
-        case .skip: runSlot = plan.onTime.map { ($0, .schedule) }
+        if let run = decision.run, try Self.insertRun(db, run) {
+            result.created.append(run)
+            try recordTransition(db, job: decision.job, run: run, previous: nil, at: p.now)
         }
-
-        var job = job
-        job.nextRunAt = plan.next
-        if let (slot, trigger) = runSlot {
-            let open = try open()
-            var run = Run(
-                id: .generate(at: p.now), jobId: job.id, jobName: job.name, trigger: trigger, scheduledFor: slot,
-                queuedAt: p.now)
-            if let jitter = job.jitter, jitter > 0 {
-                run.notBefore = slot.addingTimeInterval(p.jitter(jitter)).millisecondPrecision
-            } else {
-                run.notBefore = slot
-            }
-            // Queued ahead of its instant: marked with the scheduler that did it, which releases
-            // the slot again if it stops before the instant (`releaseUpcomingRuns`).
-            if ahead { run.leaseOwner = p.owner }
-            // A one-shot job has a single slot: it waits behind a run in progress rather than be skipped.
-            let policy: OverlapPolicy = isOneShot ? .allow : job.overlap
-            if !open.isEmpty {
-                switch policy {
-                case .skip:
-                    let busy = open[0]
-                    run.apply(.error(.overlap, "run \(busy.id) of an earlier slot is still \(busy.status.rawValue); overlap policy skip"), at: p.now)
-                case .allow:
-                    break
-                case .replace:
-                    for var other in open {
-                        if other.status == .queued {
-                            let previous = other.status
-                            other.apply(.error(.replaced, "replaced by run \(run.id) for \(ISO8601.string(slot))"), at: p.now)
-                            try Self.writeRunEnd(db, other)
-                            try recordTransition(db, job: job, run: other, previous: previous, at: p.now)
-                            result.created.append(other)
-                        } else {
-                            try db.execute(cached: "UPDATE runs SET cancel_requested = 1 WHERE id = ?", arguments: [other.id.rawValue])
-                            result.cancelRequested.append(other.id)
-                        }
-                    }
-                }
-            }
-            if try Self.insertRun(db, run) {
-                result.created.append(run)
-                try recordTransition(db, job: job, run: run, previous: nil, at: p.now)
-            }
-        } else if isOneShot {
-            // The single slot was skipped by the misfire policy: the job's life is over.
-            try finishOneShot(db, job: &job, at: p.now)
-            if job.deleteAfterRun {
-                try db.execute(cached: "DELETE FROM jobs WHERE id = ?", arguments: [job.id.rawValue])
-                return
-            }
+        if decision.deletesJob {
+            try db.execute(cached: "DELETE FROM jobs WHERE id = ?", arguments: [job.id.rawValue])
+            return
         }
         try db.execute(
             cached: "UPDATE jobs SET next_run_at = ?, status = ? WHERE id = ?",
-            arguments: [msOpt(job.nextRunAt), job.status.rawValue, job.id.rawValue])
+            arguments: [msOpt(decision.job.nextRunAt), decision.job.status.rawValue, job.id.rawValue])
     }
 
     /// Applies the misfire policy to runs another scheduler queued ahead of their slot and never
@@ -237,7 +177,8 @@ extension SQLiteJobStore {
         return results
     }
 
-    /// Records a run's end and everything that follows from it, in the caller's transaction.
+    /// Records a run's end and everything that follows from it, in the caller's transaction:
+    /// executes the run's ``EndingDecision``.
     func finishRun(
         _ db: Database, run: Run, outcome: RunOutcome, now: Date, retryJitter: Double, jobs: inout JobCache
     ) throws -> CompletionResult {
@@ -245,76 +186,40 @@ extension SQLiteJobStore {
             let job = try jobs.job(db, id: run.jobId)
             return CompletionResult(run: run, job: job, recorded: false)
         }
-        var run = run
         let previous = run.status
-        run.apply(outcome, at: now)
-        try Self.writeRunEnd(db, run)
-        guard var job = try jobs.job(db, id: run.jobId) else {
-            return CompletionResult(run: run, job: nil, recorded: true)
+        let job = try jobs.job(db, id: run.jobId)
+        var decision = EndingDecision.decide(run: run, job: job, outcome: outcome, now: now, retryJitter: retryJitter)
+        try Self.writeRunEnd(db, decision.run)
+        guard job != nil, let changed = decision.job else {
+            return CompletionResult(run: decision.run, job: nil, recorded: true)
         }
-        var result = CompletionResult(run: run, job: job, recorded: true)
-        defer { jobs.jobs[run.jobId] = .some(result.job) }
-
-        // Streak rules: failed/timed_out add one, success resets, the rest leave it alone.
-        if run.status.countsTowardStreak {
-            job.consecutiveErrors += 1
-        } else if run.status == .succeeded {
-            job.consecutiveErrors = 0
-        }
-        job.lastRunAt = run.startedAt ?? now
-        job.lastRunStatus = run.status
-
-        if job.status == .active && run.status.countsTowardStreak && job.consecutiveErrors >= job.maxConsecutiveErrors {
-            job.status = .failed
-            job.nextRunAt = nil
+        var result = CompletionResult(run: decision.run, job: changed, recorded: true)
+        if let retirement = decision.retirement {
             result.retired = true
-            try Self.insertAudit(
-                db,
-                AuditRecord(
-                    at: now, actor: "scheduler", action: .jobAutoFail,
-                    details: [
-                        "consecutive_errors": String(job.consecutiveErrors),
-                        "max_consecutive_errors": String(job.maxConsecutiveErrors), "run_id": run.id.rawValue,
-                        "run_status": run.status.rawValue,
-                    ]),
-                jobId: job.id, jobName: job.name)
-        } else if job.status == .active, run.status.countsTowardStreak, let retry = job.retry, run.attempt < retry.maxAttempts,
-            run.trigger != .manual
-        {
-            let delay = retry.delay(after: run.attempt) * (1 + 0.25 * retryJitter)
-            let next = Run(
-                id: .generate(at: now), jobId: job.id, jobName: job.name, trigger: .retry, scheduledFor: run.scheduledFor,
-                attempt: run.attempt + 1, queuedAt: now, notBefore: now.addingTimeInterval(delay).millisecondPrecision)
-            if try Self.insertRun(db, next) {
-                result.retry = next
-                try recordTransition(db, job: job, run: next, previous: nil, at: now)
+            try Self.insertAudit(db, retirement, jobId: changed.id, jobName: changed.name)
+        }
+        if let retry = decision.retry {
+            if try Self.insertRun(db, retry) {
+                result.retry = retry
+                try recordTransition(db, job: changed, run: retry, previous: nil, at: now)
+            } else {
+                decision.retryRefused()
             }
         }
-
-        if case .at = job.schedule, job.status == .active, run.trigger != .manual, result.retry == nil {
-            try finishOneShot(db, job: &job, at: now)
-            if job.status == .completed { result.completed = true } else { result.deleted = true }
-        }
-
-        result.deliveries = try recordTransition(db, job: job, run: run, previous: previous, at: now)
+        result.completed = decision.completesJob
+        result.deleted = decision.deletesJob
+        let final = decision.job ?? changed
+        result.deliveries = try recordTransition(db, job: final, run: decision.run, previous: previous, at: now)
         if result.deleted {
-            try db.execute(cached: "DELETE FROM jobs WHERE id = ?", arguments: [job.id.rawValue])
+            try db.execute(cached: "DELETE FROM jobs WHERE id = ?", arguments: [final.id.rawValue])
             result.job = nil
         } else {
             // Written once per batch by `JobCache.flush`: a batch often ends several runs of one job.
-            jobs.dirty.insert(job.id)
-            result.job = job
+            jobs.dirty.insert(final.id)
+            result.job = final
         }
+        jobs.jobs[run.jobId] = .some(result.job)
         return result
-    }
-
-    /// Ends a one-shot job's life: `completed`, or marked for deletion when `deleteAfterRun`
-    /// (the caller deletes it after writing the outbox, which needs the job's name).
-    private func finishOneShot(_ db: Database, job: inout Job, at now: Date) throws {
-        job.nextRunAt = nil
-        if !job.deleteAfterRun {
-            job.status = .completed
-        }
     }
 
     public func recordHeartbeat(_ p: HeartbeatParams) async throws -> HeartbeatResult {
@@ -444,119 +349,6 @@ extension SQLiteJobStore {
             }
         } catch {
             throw Self.mapError(error, path: path)
-        }
-    }
-}
-
-/// Which runs a job's due slots turn into, given how late the scheduler is.
-struct SlotPlan {
-    /// The slot to run under misfire `runOnce`: the first due slot on time, or one catch-up for
-    /// everything missed (scheduled for the latest missed slot).
-    var runOnce: (Date, RunTrigger)?
-    /// The latest due slot when it is within the grace period (misfire `skip` runs it).
-    var onTime: Date?
-    /// The slots misfire `skip` records as skipped: the latest one and how many.
-    var missedToSkip: (slot: Date, count: Int)?
-    /// The job's next slot after this claim.
-    var next: Date?
-
-    /// Bound on slots walked to find the latest one missed, so a long outage of a per-second
-    /// schedule costs milliseconds, not a loop over every slot.
-    static let maxWalk = 10_000
-
-    /// A slot not yet due, claimed ahead of time: run it on time, then the next slot.
-    static func upcoming(schedule: Schedule, slot: Date) -> SlotPlan {
-        var plan = SlotPlan(next: schedule.nextFire(after: slot))
-        plan.runOnce = (slot, .schedule)
-        plan.onTime = slot
-        return plan
-    }
-
-    static func make(schedule: Schedule, firstDue: Date, now: Date, grace: Double) -> SlotPlan {
-        var latest = firstDue
-        var count = 1
-        var next: Date?
-        switch schedule {
-        case .every(let seconds, let anchor):
-            let step = Double(seconds)
-            let k = max(0, (now.timeIntervalSince(firstDue) / step).rounded(.down))
-            latest = firstDue.addingTimeInterval(k * step)
-            count = Int(k) + 1
-            next = schedule.nextFire(after: max(now, latest))
-            _ = anchor
-        case .at:
-            next = nil
-        case .cron:
-            next = schedule.nextFire(after: firstDue)
-            var walked = 0
-            while let n = next, n <= now {
-                latest = n
-                count += 1
-                walked += 1
-                if walked >= maxWalk {
-                    // too many to walk: find the latest slot by probing back from now
-                    latest = schedule.latestSlot(atOrBefore: now, notBefore: latest)
-                    next = schedule.nextFire(after: now)
-                    break
-                }
-                next = schedule.nextFire(after: n)
-            }
-        }
-        var plan = SlotPlan(next: next)
-        let latestOnTime = now.timeIntervalSince(latest) <= grace
-        if count == 1 && latestOnTime {
-            plan.runOnce = (firstDue, .schedule)
-            plan.onTime = firstDue
-        } else {
-            plan.runOnce = (latest, .catchup)
-            plan.onTime = latestOnTime ? latest : nil
-            let skipped = latestOnTime ? count - 1 : count
-            if skipped > 0 {
-                // the latest slot that is not run
-                let slot = latestOnTime ? (schedule.previousSlot(before: latest, notBefore: firstDue) ?? firstDue) : latest
-                plan.missedToSkip = (slot, skipped)
-            }
-        }
-        return plan
-    }
-}
-
-extension Schedule {
-    /// The slot before `date`, for recording a skipped slot; nil when it cannot be found cheaply.
-    func previousSlot(before date: Date, notBefore floor: Date) -> Date? {
-        switch self {
-        case .every(let seconds, _):
-            let p = date.addingTimeInterval(-Double(seconds))
-            return p >= floor ? p : nil
-        case .at:
-            return nil
-        case .cron:
-            // cron slots are whole seconds: the one before `date` is the latest at or before date - 1 ms
-            let before = date.addingTimeInterval(-0.001)
-            return before >= floor ? latestSlot(atOrBefore: before, notBefore: floor) : nil
-        }
-    }
-
-    /// The latest slot at or before `date`, given `floor`, a slot at or before it.
-    ///
-    /// Probes back from `date` in doubling windows, so that a long outage costs a few lookups
-    /// rather than a walk over every slot since `floor`.
-    func latestSlot(atOrBefore date: Date, notBefore floor: Date) -> Date {
-        func walk(from start: Date) -> Date {
-            var last = start
-            var walked = 0
-            while walked < SlotPlan.maxWalk, let n = nextFire(after: last), n <= date {
-                last = n
-                walked += 1
-            }
-            return last
-        }
-        var window = 1.0
-        while true {
-            let from = date.addingTimeInterval(-window)
-            if from <= floor { return walk(from: floor) }
-            if let first = nextFire(after: from), first <= date { return walk(from: first) }
-            window *= 2
         }
     }
 }
