@@ -550,7 +550,7 @@ private final class ReadyFIFO: Sendable {
 }
 
 /// A temporary directory removed when the value is released.
-private final class TemporaryDirectory: Sendable {
+final class TemporaryDirectory: Sendable {
     let path: String
 
     init() throws {
