@@ -5,8 +5,9 @@
 # (`swift run schedctl demo`, `swift test`) use is in REQUIREMENTS below.
 #
 # Debian packages are installed with apt-get, as root or through sudo; the script prints what it
-# installed. Then <repo>/.venv gets the test peers: aiosmtpd (real SMTP server) and cronsim (the
-# cron oracle), through Scripts/setup-test-peers.sh.
+# installed. Then <repo>/.venv gets the test peers: aiosmtpd (real SMTP server), cronsim (the
+# cron oracle), schemathesis (the OpenAPI check) and selenium (the dashboard's browser test),
+# through Scripts/setup-test-peers.sh.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -20,6 +21,8 @@ REQUIREMENTS=(
     "python3-venv|test -x '$root/.venv/bin/python' || dpkg -s python3-venv >/dev/null 2>&1"
     "openssl|test -x /usr/bin/openssl"                              # throwaway TLS certificates (mail tests)
     "bsdutils|test -x /usr/bin/script"                              # script(1): colour tests on a terminal
+    "chromium|command -v chromium"                                  # the dashboard's real-browser test (headless)
+    "chromium-driver|command -v chromedriver"                       # WebDriver for it, driven by selenium in .venv
 )
 
 missing=()
