@@ -259,28 +259,12 @@ public actor Scheduler: Service {
                 if result.created.count >= configuration.maxEnqueuePerClaim || (filledWorkers && running.count < configuration.concurrency) {
                     continue
                 }
-                let ahead = max(0, configuration.startAhead)
                 let instant = try await store.nextWakeTime(now: clock.now(), lookahead: configuration.lookahead)
-                let next = instant.map { $0.addingTimeInterval(-ahead) }
-                var deadline = next
-                if let n = next, n <= clock.now() {
-                    if n > now {
-                        // Came due while this claim was in flight: claim again at once.
-                        continue
-                    }
-                    if running.count >= configuration.concurrency {
-                        // Due work waits for a worker: the next one to finish wakes the loop.
-                        deadline = nil
-                    } else if !(result.started.isEmpty && result.created.isEmpty) {
-                        continue
-                    } else if let instant, instant > clock.now() {
-                        // Within `startAhead` of a slot that is decided only at its instant.
-                        deadline = instant
-                    } else {
-                        // Due but unclaimable (nothing can start it now): retry shortly rather than spin.
-                        deadline = clock.now().addingTimeInterval(1)
-                    }
-                }
+                let pacing = ClaimPacing.next(
+                    claimedAt: now, currentTime: clock.now(), nextInstant: instant, startAhead: configuration.startAhead,
+                    running: running.count, concurrency: configuration.concurrency,
+                    didWork: !(result.started.isEmpty && result.created.isEmpty))
+                guard case .sleep(let deadline) = pacing else { continue }
                 await waitForWake(after: seen, until: deadline)
             } catch {
                 // The endings must not be lost: the recorder retries them on its own.
