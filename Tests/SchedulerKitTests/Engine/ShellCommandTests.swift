@@ -234,8 +234,9 @@ struct ShellCommandTests {
         #expect(result.output.hasSuffix("y\ny\ny\n"))
         #expect(result.output.utf8.count == "…[truncated \(total - 64 * 1024) bytes]\n".utf8.count + 64 * 1024)
         // 200 MB went through. Peak RSS is process-wide and other suites run in parallel, so the
-        // bound is loose, but keeping the output would have grown it by at least 200 MB.
-        #expect(after - before < 100 * 1024 * 1024, "peak RSS grew by \(after - before) bytes")
+        // bound is loose (half the volume: parallel suites reached 101 MiB once), but keeping the
+        // output would have grown it by at least 200 MB.
+        #expect(after - before < 150 * 1024 * 1024, "peak RSS grew by \(after - before) bytes")
     }
 
     @Test func backgroundProcessHoldingThePipeDoesNotHoldTheRun() async throws {
