@@ -5,7 +5,7 @@
 #
 #   Benchmarks/compare.sh                 # everything (about 10 minutes on 2 cores)
 #   Benchmarks/compare.sh cron dispatch   # only some groups: cron add list dispatch lateness
-#                                         # idle memory delivery prune
+#                                         # idle memory delivery prune api
 set -euo pipefail
 cd "$(dirname "$0")"
 PEERS=${PEERS:-$(cd ../.. && pwd)/shared/peers}
@@ -22,7 +22,7 @@ SCHEDCTL=$(swift build -c release --package-path .. --show-bin-path)/schedctl
 SCRATCH=$(mktemp -d)
 trap 'rm -rf "$SCRATCH"' EXIT
 OUT="results-$(date -u +%Y-%m-%dT%H%M%SZ).jsonl"
-GROUPS_WANTED=${*:-cron add list dispatch lateness idle memory delivery prune}
+GROUPS_WANTED=${*:-cron add list dispatch lateness idle memory delivery prune api}
 want() { [[ " $GROUPS_WANTED " == *" $1 "* ]]; }
 run() {
   echo "== $*" >&2
@@ -56,4 +56,6 @@ want idle && run "$BENCH" idle
 want memory && run "$BENCH" memory --schedctl "$SCHEDCTL"
 want delivery && run "$BENCH" delivery
 want prune && run "$BENCH" prune
+# the /healthz floor is measured inside `api`, by the same server in the same run
+want api && run "$BENCH" api
 echo "results: Benchmarks/$OUT" >&2
