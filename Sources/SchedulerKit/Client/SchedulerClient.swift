@@ -39,8 +39,8 @@ public struct SchedulerClient: Sendable {
     }
 
     /// Jobs, by name; optionally only those with `status`.
-    public func jobs(status: JobStatus? = nil, limit: Int? = nil) async throws -> [Job] {
-        try await store.jobs(JobQuery(status: status, limit: limit))
+    public func jobs(status: JobStatus? = nil, limit: Int? = nil, after name: String? = nil) async throws -> [Job] {
+        try await store.jobs(JobQuery(status: status, limit: limit, afterName: name))
     }
 
     /// The run with this id.

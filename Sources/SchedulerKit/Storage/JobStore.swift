@@ -121,9 +121,12 @@ extension JobStore {
 public struct JobQuery: Sendable, Hashable {
     public var status: JobStatus?
     public var limit: Int?
-    public init(status: JobStatus? = nil, limit: Int? = nil) {
+    /// Only jobs whose name sorts after this one (jobs are listed by name): the next page.
+    public var afterName: String?
+    public init(status: JobStatus? = nil, limit: Int? = nil, afterName: String? = nil) {
         self.status = status
         self.limit = limit
+        self.afterName = afterName
     }
 }
 

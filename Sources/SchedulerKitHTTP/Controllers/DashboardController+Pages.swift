@@ -95,7 +95,10 @@ extension DashboardController {
             status = s
         }
         let n = try limit(request, default: Self.jobsPageSize)
-        let jobs = try await client.jobs(status: status, limit: n)
+        let after = query(request, "after")
+        var jobs = try await client.jobs(status: status, limit: n + 1, after: after)
+        let more = jobs.count > n
+        if more { jobs.removeLast() }
         let counts = try await (client.store as? any ObservationStore)?.jobCounts() ?? [:]
         let total = counts.values.reduce(0, +)
         let now = client.clock.now()
@@ -104,7 +107,16 @@ extension DashboardController {
             + JobStatus.allCases.map { ["label": DashboardView.label($0), "value": $0.rawValue, "css": "job-\($0.rawValue)", "count": counts[$0] ?? 0, "selected": status == $0] }
         var values: [String: Any] = ["title": "Jobs", "jobs": jobs.map { DashboardView.job($0, now: now) }, "counts": countRows]
         let shown = status.map { counts[$0] ?? 0 } ?? total
-        if shown > jobs.count { values["truncated"] = "Showing \(jobs.count) of \(shown) jobs; filter by status to narrow." }
+        if more || after != nil { values["truncated"] = "Showing \(jobs.count) of \(shown) jobs, by name." }
+        if more, let last = jobs.last {
+            var items = [URLQueryItem(name: "after", value: last.name)]
+            if let status { items.append(URLQueryItem(name: "status", value: status.rawValue)) }
+            if n != Self.jobsPageSize { items.append(URLQueryItem(name: "limit", value: String(n))) }
+            var c = URLComponents()
+            c.path = "/"
+            c.queryItems = items
+            values["next_page"] = c.string
+        }
         return ("jobs", values)
     }
 

@@ -20,7 +20,7 @@ struct DashboardController {
     /// Rows per page of runs, deliveries and audit entries unless `limit` says otherwise.
     static let pageSize = 50
     /// Jobs listed at most on `/` (the store has no job cursor; counts cover all jobs).
-    static let jobsPageSize = 500
+    static let jobsPageSize = 100
 
     func addRoutes(to router: Router<SchedulerRequestContext>) {
         let group = router.group().add(middleware: DashboardSessionMiddleware(sessions: sessions))

@@ -70,6 +70,33 @@ struct DashboardTests {
         }
     }
 
+    @Test("the jobs page shows 100 jobs by name and links to the next page, which keeps the status filter")
+    func jobsPagination() async throws {
+        let h = try await HTTPTestHarness()
+        defer { h.remove() }
+        for i in 0..<105 { try await h.addJob(String(format: "job-%03d", i)) }
+        try await h.store.modifyJob(id: try await h.client.job("job-104").id) { j in
+            j.status = .paused
+            j.nextRunAt = nil
+            return nil
+        }
+        try await h.app().test(.router) { client in
+            let s = try await DashboardTestSession.signIn(client, token: h.operatorToken)
+            let (_, first) = try await s.get(client, "/")
+            #expect(first.components(separatedBy: "<tr data-job=").count - 1 == 100)
+            #expect(first.contains(">job-099<") && !first.contains(">job-100<"))
+            #expect(first.contains(#"href="/?after=job-099" rel="next""#))
+            let (_, second) = try await s.get(client, "/?after=job-099")
+            #expect(second.components(separatedBy: "<tr data-job=").count - 1 == 5)
+            #expect(second.contains(">job-100<") && second.contains(">job-104<") && !second.contains(">job-099<"))
+            #expect(!second.contains(#"rel="next""#))
+            let (_, small) = try await s.get(client, "/?status=active&limit=50")
+            #expect(small.contains(#"href="/?after=job-049&amp;status=active&amp;limit=50" rel="next""#))
+            let (_, last) = try await s.get(client, "/?status=active&after=job-099")
+            #expect(last.components(separatedBy: "<tr data-job=").count - 1 == 4, "job-104 is paused")
+        }
+    }
+
     @Test("every page renders for a signed-in operator")
     func everyPage() async throws {
         let h = try await HTTPTestHarness()

@@ -29,10 +29,16 @@ extension SQLiteJobStore {
         try await read { db in
             var sql = "SELECT \(RowDecoding.jobColumns) FROM jobs"
             var args: [any DatabaseValueConvertible] = []
+            var clauses: [String] = []
             if let status = query.status {
-                sql += " WHERE status = ?"
+                clauses.append("status = ?")
                 args.append(status.rawValue)
             }
+            if let after = query.afterName {
+                clauses.append("name > ?")
+                args.append(after)
+            }
+            if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
             sql += " ORDER BY name"
             if let limit = query.limit {
                 sql += " LIMIT ?"
