@@ -97,6 +97,13 @@ public indirect enum JSONValue: Sendable, Hashable, ExpressibleByStringLiteral, 
 
     private static func escape(_ s: String, into out: inout String) {
         out += "\""
+        // Most strings (ids, names, timestamps) need no escape: append them whole. 0xE2 starts
+        // U+2028 and U+2029, which are escaped too.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
