@@ -3,7 +3,7 @@ import Foundation
 /// What the claim loop does after a claim: claim again at once, or sleep until a deadline (or
 /// until woken by a change). The choice, with no clock and no store, so that it is tested by a
 /// table (`ClaimPacingTests`).
-public enum ClaimPacing: Equatable, Sendable {
+enum ClaimPacing: Equatable, Sendable {
     /// Claim again without sleeping.
     case claimAgain
     /// Sleep until the instant (nil: until woken — a run's end, a change, a shutdown).
@@ -18,7 +18,7 @@ public enum ClaimPacing: Equatable, Sendable {
     ///   - startAhead: seconds before an instant at which a run may be started.
     ///   - running: runs in progress in this scheduler; `concurrency`: its worker limit.
     ///   - didWork: the claim created or started runs.
-    public static func next(
+    static func next(
         claimedAt: Date, currentTime: Date, nextInstant: Date?, startAhead: Double, running: Int, concurrency: Int,
         didWork: Bool
     ) -> ClaimPacing {

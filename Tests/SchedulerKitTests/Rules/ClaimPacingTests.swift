@@ -1,5 +1,5 @@
 import Foundation
-import SchedulerKit
+@testable import SchedulerKit
 import Testing
 
 /// When the claim loop sleeps and until when, as a literal table. Times are seconds after t(0);
