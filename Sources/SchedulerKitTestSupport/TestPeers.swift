@@ -59,4 +59,26 @@ package enum TestPeers {
             throw CommandFailed(description: "\(executable) \(arguments.joined(separator: " ")) exited \(status): \(text)")
         }
     }
+
+    package struct PeerTimedOut: Error, CustomStringConvertible {
+        package var description: String
+    }
+
+    /// Runs a peer to completion with its stdout and stderr in the file `log`, environment
+    /// `environment` added to this process's; kills it and throws past `timeout`.
+    ///
+    /// - returns: its exit status and what it wrote.
+    package static func runLogged(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], log: String, timeout: Duration
+    ) async throws -> (status: Int32, output: String) {
+        let child = try ChildProcess(
+            executable: executable, arguments: arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, stdout: log, stderr: log)
+        guard let status = await child.wait(timeout: timeout) else {
+            child.signal(SIGKILL)
+            _ = await child.wait()
+            throw PeerTimedOut(description: "\((executable as NSString).lastPathComponent) ran past \(timeout)")
+        }
+        return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+    }
 }

@@ -29,10 +29,10 @@ struct OpenAPIConformanceTests {
         _ = try await h.client.addAlert("nightly", .webhook("https://hooks.example/x", secret: "s"))
         let token = h.operatorToken
         let report = h.directory.appendingPathComponent("schemathesis.log").path
-        let status = try await h.withLiveServer { port, _ in
-            let child = try ChildProcess(
-                executable: Self.schemathesis.path,
-                arguments: [
+        let (status, output) = try await h.withLiveServer { port, _ in
+            try await TestPeers.runLogged(
+                Self.schemathesis.path,
+                [
                     "run", Self.document.path, "--url", "http://127.0.0.1:\(port)",
                     "--header", "Authorization: Bearer \(token)",
                     "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection",
@@ -40,16 +40,8 @@ struct OpenAPIConformanceTests {
                     "--phases", "examples,coverage,fuzzing", "--max-examples", "12", "--seed", "20261202", "--workers", "1",
                     "--no-shrink", "--request-timeout", "30", "--suppress-health-check", "all", "--warnings", "off",
                 ],
-                environment: ProcessInfo.processInfo.environment.merging(["NO_COLOR": "1", "SCHEMATHESIS_HOOKS": ""]) { $1 },
-                stdout: report, stderr: report)
-            guard let status = await child.wait(timeout: .seconds(480)) else {
-                child.signal(SIGKILL)
-                _ = await child.wait()
-                throw TestHTTPClient.Failure(description: "schemathesis ran past 8 minutes")
-            }
-            return status
+                environment: ["NO_COLOR": "1", "SCHEMATHESIS_HOOKS": ""], log: report, timeout: .seconds(480))
         }
-        let output = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
         #expect(status == 0, "schemathesis exited \(status):\n\(output.suffix(6000))")
     }
 }

@@ -68,19 +68,11 @@ struct DashboardBrowserTests {
         }
         let runsBefore = try await h.client.runs(job: job.name).count
         let scriptArguments = arguments
-        let status = try await h.withLiveServer { port, _ in
-            let child = try ChildProcess(
-                executable: python.path, arguments: scriptArguments + ["--url", "http://127.0.0.1:\(port)"],
-                environment: ProcessInfo.processInfo.environment.merging(["PYTHONUNBUFFERED": "1"]) { $1 },
-                stdout: log, stderr: log)
-            guard let status = await child.wait(timeout: .seconds(180)) else {
-                child.signal(SIGKILL)
-                _ = await child.wait()
-                throw TestHTTPClient.Failure(description: "the browser script ran past 3 minutes")
-            }
-            return status
+        let (status, output) = try await h.withLiveServer { port, _ in
+            try await TestPeers.runLogged(
+                python.path, scriptArguments + ["--url", "http://127.0.0.1:\(port)"], environment: ["PYTHONUNBUFFERED": "1"],
+                log: log, timeout: .seconds(180))
         }
-        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(status == 0, "dashboard_browser.py exited \(status):\n\(output.suffix(4000))")
         #expect(output.contains("PASS"))
 
