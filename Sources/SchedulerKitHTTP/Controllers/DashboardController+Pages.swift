@@ -65,6 +65,13 @@ extension DashboardController {
         }
     }
 
+    /// `?name=value&…` for a next-page link: values percent-encoded, nil ones left out.
+    func pageQuery(_ items: [(String, String?)]) -> String {
+        var c = URLComponents()
+        c.queryItems = items.compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }
+        return "?" + (c.percentEncodedQuery ?? "")
+    }
+
     /// A page of runs and the link to the next (older) one; fetches one extra row to know.
     func runTable(_ request: Request, job: String?) async throws -> [String: Any] {
         let statuses = try runStatuses(request)
@@ -79,9 +86,9 @@ extension DashboardController {
             "status_filter": statuses.map { $0.map(\.rawValue).joined(separator: ",") } ?? "",
         ]
         if more, let last = runs.last {
-            var q = "before=\(last.id.rawValue)&limit=\(n)"
-            if let statuses { q += "&status=" + statuses.map(\.rawValue).joined(separator: ",") }
-            values["next_page"] = "?" + q
+            values["next_page"] = pageQuery([
+                ("before", last.id.rawValue), ("limit", String(n)), ("status", statuses.map { $0.map(\.rawValue).joined(separator: ",") }),
+            ])
         }
         return values
     }
@@ -109,13 +116,9 @@ extension DashboardController {
         let shown = status.map { counts[$0] ?? 0 } ?? total
         if more || after != nil { values["truncated"] = "Showing \(jobs.count) of \(shown) jobs, by name." }
         if more, let last = jobs.last {
-            var items = [URLQueryItem(name: "after", value: last.name)]
-            if let status { items.append(URLQueryItem(name: "status", value: status.rawValue)) }
-            if n != Self.jobsPageSize { items.append(URLQueryItem(name: "limit", value: String(n))) }
-            var c = URLComponents()
-            c.path = "/"
-            c.queryItems = items
-            values["next_page"] = c.string
+            values["next_page"] = "/" + pageQuery([
+                ("after", last.name), ("status", status?.rawValue), ("limit", n == Self.jobsPageSize ? nil : String(n)),
+            ])
         }
         return ("jobs", values)
     }

@@ -19,7 +19,8 @@ struct DashboardController {
 
     /// Rows per page of runs, deliveries and audit entries unless `limit` says otherwise.
     static let pageSize = 50
-    /// Jobs listed at most on `/` (the store has no job cursor; counts cover all jobs).
+    /// Jobs per page of `/` unless `limit` says otherwise (paged by name with `after`; the counts
+    /// cover all jobs).
     static let jobsPageSize = 100
 
     func addRoutes(to router: Router<SchedulerRequestContext>) {

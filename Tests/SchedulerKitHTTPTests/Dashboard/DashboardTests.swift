@@ -278,6 +278,8 @@ struct DashboardTests {
             let (_, second) = try await s.get(client, "/runs?before=\(newer.rawValue)&limit=1")
             #expect(second.contains("/runs/\(older.rawValue)") && !second.contains("/runs/\(newer.rawValue)"))
             #expect(!second.contains("Older runs"))
+            let (_, filtered) = try await s.get(client, "/runs?limit=1&status=succeeded,failed")
+            #expect(filtered.contains("?before=\(newer.rawValue)&amp;limit=1&amp;status=succeeded,failed\" rel=\"next\""))
         }
     }
 
