@@ -74,14 +74,32 @@ public final class SQLiteJobStore: JobStore {
         self.artifactSizeLimit = configuration.artifactSizeLimit
         self.isReadOnly = configuration.readOnly
         self.busyTimeoutMilliseconds = Int((max(0, configuration.busyTimeout) * 1000).rounded())
+        // Opening can meet SQLITE_BUSY without SQLite's busy handler being asked (another
+        // process setting up or checkpointing the WAL of a new file at that instant): it is
+        // tried again until the busy timeout has passed, as a held lock is waited for.
+        let deadline = Date().addingTimeInterval(max(0, configuration.busyTimeout))
+        var opened: DatabasePool?
+        while opened == nil {
+            do {
+                opened = try Self.openOnce(path, configuration)
+            } catch where error.code == .busy && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+        pool = opened!
+    }
+
+    /// Inspects, prepares, opens and checks or migrates the file: one attempt.
+    private static func openOnce(_ path: String, _ configuration: Configuration) throws(SchedulerError) -> DatabasePool {
+        let pool: DatabasePool
         let state: DatabaseFile.State
         if configuration.readOnly {
-            state = try DatabaseFile.inspectExisting(path, knownVersion: Self.schemaVersion)
+            state = try DatabaseFile.inspectExisting(path, knownVersion: schemaVersion)
         } else {
             try DatabaseFile.createIfMissing(path)
-            state = try DatabaseFile.inspect(path, knownVersion: Self.schemaVersion)
+            state = try DatabaseFile.inspect(path, knownVersion: schemaVersion)
             if state == .new || state == .emptySQLite {
-                try Self.prepareNewFile(path, isEmpty: state == .new, busyTimeout: configuration.busyTimeout)
+                try prepareNewFile(path, isEmpty: state == .new, busyTimeout: configuration.busyTimeout)
             }
         }
         var config = GRDB.Configuration()
@@ -98,18 +116,19 @@ public final class SQLiteJobStore: JobStore {
         do {
             pool = try DatabasePool(path: path, configuration: config)
         } catch {
-            throw Self.mapError(error, path: path)
+            throw mapError(error, path: path)
         }
         do {
             if configuration.readOnly {
-                try Self.checkReadable(pool, path: path)
+                try checkReadable(pool, path: path)
             } else {
-                try Self.migrateIfNeeded(pool, path: path)
+                try migrateIfNeeded(pool, path: path)
             }
         } catch {
             try? pool.close()
-            throw Self.mapError(error, path: path)
+            throw mapError(error, path: path)
         }
+        return pool
     }
 
     /// Closes the connections. Further calls fail.
@@ -166,6 +185,9 @@ public final class SQLiteJobStore: JobStore {
                     return nil
                 }
                 do {
+                    // Only taking the lock must not wait: the transaction's own statements wait
+                    // as every write does.
+                    try db.execute(cached: restore)
                     let result = try body(db)
                     try db.execute(cached: "COMMIT")
                     return result
