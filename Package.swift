@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "SchedulerKit", targets: ["SchedulerKit"]),
         .library(name: "SchedulerKitHTTP", targets: ["SchedulerKitHTTP"]),
+        .library(name: "SchedulerKitPostgres", targets: ["SchedulerKitPostgres"]),
         .executable(name: "schedctl", targets: ["schedctl"]),
         // Testing support for programs that embed SchedulerKit (Docs/Testing.md); schedctl never links it.
         .library(name: "SchedulerKitTesting", targets: ["SchedulerKitTesting"]),
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -65,11 +67,25 @@ let package = Package(
             ],
             resources: [.copy("Resources")]
         ),
+        // The PostgreSQL store (SPEC §10): only programs that use PostgreSQL build postgres-nio.
+        .target(
+            name: "SchedulerKitPostgres",
+            dependencies: [
+                "SchedulerKit",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "schedctl",
             dependencies: [
                 "SchedulerKit",
                 "SchedulerKitHTTP",
+                "SchedulerKitPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -90,6 +106,8 @@ let package = Package(
             name: "SchedulerKitTests",
             dependencies: [
                 "SchedulerKit",
+                // the conformance suite runs against both stores
+                "SchedulerKitPostgres",
                 "SchedulerKitTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -23,6 +23,7 @@ REQUIREMENTS=(
     "bsdutils|test -x /usr/bin/script"                              # script(1): colour tests on a terminal
     "chromium|command -v chromium"                                  # the dashboard's real-browser test (headless)
     "chromium-driver|command -v chromedriver"                       # WebDriver for it, driven by selenium in .venv
+    "postgresql|ls /usr/lib/postgresql/*/bin/initdb && id postgres" # the PostgreSQL store's tests start their own server
 )
 
 missing=()

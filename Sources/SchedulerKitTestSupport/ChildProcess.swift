@@ -133,6 +133,17 @@ package final class ChildProcess: Sendable {
         if let fd { close(fd) }
     }
 
+    /// Blocks the calling thread until the child exits or `timeout` seconds pass (for the few
+    /// places that cannot await, such as an exit handler): nil if it still runs.
+    package func waitBlocking(timeout: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let status = exitStatus { return status }
+            usleep(2000)
+        }
+        return exitStatus
+    }
+
     /// Waits for the child to exit.
     @discardableResult
     package func wait() async -> Int32 {

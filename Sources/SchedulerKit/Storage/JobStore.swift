@@ -200,6 +200,10 @@ public struct ClaimParams: Sendable {
 public struct ClaimedRun: Sendable, Hashable {
     public var run: Run
     public var job: Job
+    public init(run: Run, job: Job) {
+        self.run = run
+        self.job = job
+    }
 }
 
 /// What ``JobStore/claimDueRuns(_:)`` did.
@@ -277,3 +281,8 @@ public struct HeartbeatResult: Sendable {
     public var lost: Set<RunID> = []
     public init() {}
 }
+
+/// A store with every optional ability (the SQLite and PostgreSQL stores): what `schedctl`
+/// opens, checked by the compiler rather than found with `as?` at run time.
+public typealias CompleteJobStore = JobStore & DeliveryStore & DeliveryRetryStore & ArtifactStore & PrunableStore
+    & SchedulerRegistry & ObservationStore & TokenStore

@@ -13,6 +13,15 @@ public struct RunTransition: Sendable {
     /// asks for them (``OutboxPolicy/artifactContentLimit``), with the bytes of those stored in
     /// the database and no larger than that limit.
     public var artifacts: [Artifact] = []
+
+    public init(job: Job, run: Run, previous: RunStatus?, alerts: [Alert], at: Date, artifacts: [Artifact] = []) {
+        self.job = job
+        self.run = run
+        self.previous = previous
+        self.alerts = alerts
+        self.at = at
+        self.artifacts = artifacts
+    }
 }
 
 /// A notification to write to the outbox.

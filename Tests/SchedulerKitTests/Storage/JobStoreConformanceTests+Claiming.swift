@@ -143,7 +143,7 @@ extension JobStoreConformanceTests {
         @Test(arguments: StoreKind.allCases)
         func concurrentClaimersNeverDuplicateASlotOrARun(kind: StoreKind) async throws {
             try await StoreFixture.with(kind) { fx in
-                let stores = [fx.store, try fx.openAnother()]
+                let stores = [fx.store, try await fx.openAnother()]
                 var jobs: [Job] = []
                 for i in 0..<8 {
                     // half allow overlaps, half record skips while an earlier run is open

@@ -150,7 +150,7 @@ extension JobStoreConformanceTests {
         func changeTokenMovesForAnotherStoresCommitsOnly(kind: StoreKind) async throws {
             try await StoreFixture.with(kind) { fx in
                 let mine = fx.store
-                let other = try fx.openAnother()
+                let other = try await fx.openAnother()
                 let start = try await mine.externalChangeToken()
                 let job = try await mine.insert(makeJob("own"))
                 _ = try await mine.claimDueRuns(claim(at: at(0)))

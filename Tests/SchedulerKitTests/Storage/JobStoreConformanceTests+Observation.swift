@@ -26,7 +26,7 @@ extension JobStoreConformanceTests {
                 #expect(try await registry.schedulers() == [again, b])
 
                 // another process sees the same records
-                let other = try #require(try fx.openAnother() as? any SchedulerRegistry)
+                let other = try #require(try await fx.openAnother() as? any SchedulerRegistry)
                 #expect(try await other.schedulers().map(\.id) == ["a", "b"])
 
                 try await registry.removeScheduler(id: "a")

@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
 import SchedulerKit
+import SchedulerKitPostgres
+import SchedulerKitTestSupport
 import Synchronization
 import Testing
 
@@ -52,10 +54,18 @@ struct TemporaryDatabase: Sendable {
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// ``SQLiteJobStore`` on a file in a temporary directory.
     case sqliteFile
+    /// ``PostgresJobStore`` on a fresh database of the test process's PostgreSQL server
+    /// (``PostgresTestServer``), with the caller's clock so instants are the test's.
+    case postgres
+
+    /// Every store the suite can run here: PostgreSQL only when its server binaries exist,
+    /// always under CI=true (where a server that cannot start fails the tests).
+    static var allCases: [StoreKind] { PostgresTestServer.enabled ? [.sqliteFile, .postgres] : [.sqliteFile] }
 
     var testDescription: String {
         switch self {
         case .sqliteFile: "SQLite file"
+        case .postgres: "PostgreSQL"
         }
     }
 }
@@ -74,14 +84,16 @@ struct StoreOptions: Sendable {
 final class StoreFixture: Sendable {
     let kind: StoreKind
     let database: TemporaryDatabase
+    /// The PostgreSQL database's URL (kind `.postgres`).
+    let postgresURL: String?
     /// The store under test.
     let store: any JobStore
     private let opened: Mutex<[any JobStore]>
 
-    private init(kind: StoreKind, database: TemporaryDatabase, options: StoreOptions) throws {
+    private init(kind: StoreKind, database: TemporaryDatabase, postgresURL: String?, first: any JobStore) {
         self.kind = kind
         self.database = database
-        let first = try Self.open(kind, database: database, options: options)
+        self.postgresURL = postgresURL
         self.store = first
         self.opened = Mutex([first])
     }
@@ -91,33 +103,57 @@ final class StoreFixture: Sendable {
         _ kind: StoreKind, _ options: StoreOptions = StoreOptions(), _ body: (StoreFixture) async throws -> T
     ) async throws -> T {
         try await TemporaryDatabase.with { database in
-            let fixture = try StoreFixture(kind: kind, database: database, options: options)
-            defer { fixture.closeAll() }
-            return try await body(fixture)
+            let url = kind == .postgres ? try await PostgresTestServer.shared().makeDatabase() : nil
+            let first = try await Self.open(kind, database: database, url: url, options: options)
+            let fixture = StoreFixture(kind: kind, database: database, postgresURL: url, first: first)
+            do {
+                let result = try await body(fixture)
+                await fixture.closeAll()
+                return result
+            } catch {
+                await fixture.closeAll()
+                throw error
+            }
         }
     }
 
     /// A second store on the same database (another process's view of it).
-    func openAnother(_ options: StoreOptions = StoreOptions()) throws -> any JobStore {
-        let store = try Self.open(kind, database: database, options: options)
+    func openAnother(_ options: StoreOptions = StoreOptions()) async throws -> any JobStore {
+        let store = try await Self.open(kind, database: database, url: postgresURL, options: options)
         opened.withLock { $0.append(store) }
         return store
     }
 
-    private static func open(_ kind: StoreKind, database: TemporaryDatabase, options: StoreOptions) throws -> any JobStore {
+    private static func open(_ kind: StoreKind, database: TemporaryDatabase, url: String?, options: StoreOptions) async throws -> any JobStore {
         switch kind {
         case .sqliteFile:
             var configuration = SQLiteJobStore.Configuration()
             configuration.outbox = options.outbox
             configuration.busyTimeout = options.busyTimeout
             return try SQLiteJobStore(path: database.path, configuration: configuration)
+        case .postgres:
+            var configuration = PostgresJobStore.Configuration()
+            configuration.outbox = options.outbox
+            configuration.clock = .caller
+            configuration.listensForChanges = false
+            configuration.maximumConnections = 4
+            return try await PostgresJobStore.open(url: try PostgresURL(url ?? ""), configuration: configuration)
         }
     }
 
-    private func closeAll() {
+    private func closeAll() async {
         for store in opened.withLock({ $0 }) {
             if let sqlite = store as? SQLiteJobStore { try? sqlite.close() }
+            if let postgres = store as? PostgresJobStore { await postgres.close() }
         }
+    }
+
+    /// Rows of `sql` read with psql beside the store (kind `.postgres`), fields split at `|`.
+    private func postgresRows(_ sql: String) throws -> [[String]] {
+        guard let url = postgresURL, let name = url.split(separator: "/").last.map(String.init) else { return [] }
+        let server = try PostgresTestServer.sharedNow()
+        let text = try server.psqlBlocking(name, sql)
+        return text.isEmpty ? [] : text.split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
     }
 
     // MARK: Reading behind the store's back
@@ -125,6 +161,14 @@ final class StoreFixture: Sendable {
     /// The outbox rows of a run, in `sequence` order, read through a separate connection.
     func deliveries(runId: RunID) throws -> [DeliveryRow] {
         switch kind {
+        case .postgres:
+            return try postgresRows(
+                "SELECT id, coalesce(run_id, ''), coalesce(alert_id, ''), event, target, sequence FROM deliveries WHERE run_id = '\(runId.rawValue)' ORDER BY sequence"
+            ).map { f in
+                DeliveryRow(
+                    id: f[0], runId: f[1].isEmpty ? nil : f[1], alertId: f[2].isEmpty ? nil : f[2], event: f[3], target: f[4],
+                    sequence: Int(f[5]) ?? -1)
+            }
         case .sqliteFile:
             let queue = try rawQueue(readonly: true)
             defer { try? queue.close() }
@@ -144,6 +188,8 @@ final class StoreFixture: Sendable {
     /// Every outbox row, read through a separate connection.
     func deliveryCount() throws -> Int {
         switch kind {
+        case .postgres:
+            return Int(try postgresRows("SELECT count(*) FROM deliveries").first?.first ?? "") ?? -1
         case .sqliteFile:
             let queue = try rawQueue(readonly: true)
             defer { try? queue.close() }
@@ -155,6 +201,8 @@ final class StoreFixture: Sendable {
     /// inside a store transaction, to see what other connections see).
     func runStatusOutsideTheStore(_ id: RunID) throws -> String? {
         switch kind {
+        case .postgres:
+            return try postgresRows("SELECT status FROM runs WHERE id = '\(id.rawValue)'").first?.first
         case .sqliteFile:
             let queue = try rawQueue(readonly: true)
             defer { try? queue.close() }
