@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SchedulerKit
+import SchedulerKitPostgres
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -33,6 +34,35 @@ struct DatabaseLocation {
             throw ValidationError("SCHEDCTL_BUSY_TIMEOUT: \"\(text)\": expected a number of seconds such as 5 or 0.5")
         }
         return seconds
+    }
+
+    /// A `postgres://` URL rather than a file path.
+    var isPostgres: Bool { PostgresURL.isPostgres(path) }
+
+    /// What may be printed of the location: a URL's password is `***`.
+    var display: String { isPostgres ? PostgresURL.redact(path) : path }
+
+    /// An open store and how to close it.
+    struct Opened {
+        var store: any CompleteJobStore
+        var close: @Sendable () async -> Void
+    }
+
+    /// Opens the database at this location: a SQLite file, or a PostgreSQL database for a
+    /// `postgres://` URL (SPEC §10).
+    func openStore(readOnly: Bool = false) async throws -> Opened {
+        guard isPostgres else {
+            let store = try open(readOnly: readOnly)
+            return Opened(store: store, close: { try? store.close() })
+        }
+        let url = try PostgresURL(path)
+        var configuration = PostgresJobStore.Configuration()
+        configuration.outbox = NotificationOutbox()
+        // A command that only looks needs no listener; it still never migrates.
+        configuration.listensForChanges = !readOnly
+        configuration.readOnly = readOnly
+        let store = try await PostgresJobStore.open(url: url, configuration: configuration)
+        return Opened(store: store, close: { await store.close() })
     }
 
     /// Opens (creating and migrating when needed) the database; with `readOnly`, opens an
@@ -73,8 +103,8 @@ struct DatabaseLocation {
 extension GlobalOptions {
     /// The operator API over the selected database, acting as `cli:<user>`; `readOnly` for
     /// commands that only look.
-    func client(readOnly: Bool = false) throws -> SchedulerClient {
-        let store = try DatabaseLocation.resolve(option: db).open(readOnly: readOnly)
+    func client(readOnly: Bool = false) async throws -> SchedulerClient {
+        let store = try await DatabaseLocation.resolve(option: db).openStore(readOnly: readOnly).store
         return SchedulerClient(store: store, actor: Self.actor())
     }
 

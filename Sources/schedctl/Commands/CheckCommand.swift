@@ -19,7 +19,7 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let store = try DatabaseLocation.resolve(option: global.db).open(readOnly: true)
+        let store = try await DatabaseLocation.resolve(option: global.db).openStore(readOnly: true).store
         let now = Date()
         let findings = try await HealthChecks(store: store, clock: FixedClock(now)).run()
         let status = HealthStatus(findings)

@@ -44,6 +44,9 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Also serve the HTTP API and dashboard on this address (e.g. 127.0.0.1:8787).", valueName: "host:port"))
     var http: String?
 
+    @Option(help: ArgumentHelp("How long a started run's lease lasts without a heartbeat before any scheduler reaps it as lost (default 30s).", valueName: "duration"))
+    var lease: String?
+
     @OptionGroup var httpOptions: HTTPOptions
 
     func validate() throws {
@@ -68,15 +71,22 @@ struct DaemonCommand: AsyncParsableCommand {
         let logger = LogSetup.bootstrap()
         let httpServerOptions = try http.map { try httpOptions.options(listen: $0, logger: logger) }
 
-        let store = try DatabaseLocation.resolve(option: global.db).open()
+        let location = DatabaseLocation.resolve(option: global.db)
+        let opened = try await location.openStore()
+        let store = opened.store
         var configuration = Scheduler.Configuration()
+        if let lease {
+            configuration.leaseDuration = Double(try parseDuration(lease, field: "lease"))
+            // Renewed three times per lease, so one late heartbeat never loses a run.
+            configuration.heartbeatInterval = min(configuration.heartbeatInterval, configuration.leaseDuration / 3)
+        }
         configuration.concurrency = concurrency
         configuration.shutdownGrace = shutdownGrace
         configuration.smtp = smtpConfiguration
         configuration.logger = logger
         let scheduler = Scheduler(store: store, configuration: configuration)
         logger.info(
-            "schedctl daemon on \(store.path)",
+            "schedctl daemon on \(location.display)",
             metadata: ["smtp": "\(smtpConfiguration.map { String(describing: $0) } ?? "none")"])
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -100,6 +110,6 @@ struct DaemonCommand: AsyncParsableCommand {
         }
         try await group.run()
         timer?.cancel()
-        try? store.close()
+        await opened.close()
     }
 }

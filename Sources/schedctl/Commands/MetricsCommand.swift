@@ -17,7 +17,7 @@ struct MetricsCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let store = try DatabaseLocation.resolve(option: global.db).open(readOnly: true)
+        let store = try await DatabaseLocation.resolve(option: global.db).openStore(readOnly: true).store
         let snapshot = try await MetricsSnapshot.take(store: store, now: Date())
         if global.json { return JSONOutput.print(.array(snapshot.samples.map(WireJSON.sample))) }
         Console.out(PrometheusExport.text(snapshot))

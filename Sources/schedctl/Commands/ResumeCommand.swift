@@ -22,7 +22,7 @@ struct ResumeCommand: AsyncParsableCommand {
     var force = false
 
     func run() async throws {
-        let client = try global.client()
+        let client = try await global.client()
         let before = try await client.job(self.job)
         let job = try await client.resumeJob(before.id.rawValue, force: force)
         if global.json { return JSONOutput.print(WireJSON.job(job)) }

@@ -29,7 +29,8 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = LogSetup.bootstrap()
         let options = try http.options(listen: listen, logger: logger)
-        let store = try DatabaseLocation.resolve(option: global.db).open()
+        let opened = try await DatabaseLocation.resolve(option: global.db).openStore()
+        let store = opened.store
         let client = SchedulerClient(store: store)
         let service = try await HTTPServing.service(client: client, options: options)
         let group = ServiceGroup(
@@ -37,6 +38,6 @@ struct ServeCommand: AsyncParsableCommand {
                 services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-        try? store.close()
+        await opened.close()
     }
 }

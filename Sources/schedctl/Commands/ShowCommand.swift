@@ -20,7 +20,7 @@ struct ShowCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let client = try global.client(readOnly: true)
+        let client = try await global.client(readOnly: true)
         let job = try await client.job(self.job)
         let runs = runs == 0 ? [] : try await client.runs(job: job.id.rawValue, limit: runs)
         let alerts = try await client.alerts(job.id.rawValue)

@@ -44,7 +44,7 @@ struct AlertsAddCommand: AsyncParsableCommand {
             try TargetValidation.validateEmail(email)
             spec = AlertSpec(type: .email, target: email, onFailure: onFailure, onTimeout: onTimeout, onSystemError: onSystemError)
         }
-        let client = try global.client()
+        let client = try await global.client()
         let alert = try await client.addAlert(job, spec)
         if global.json { return JSONOutput.print(WireJSON.alert(alert)) }
         let name = try await client.job(alert.jobId.rawValue).name
