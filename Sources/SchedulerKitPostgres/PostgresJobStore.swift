@@ -210,6 +210,9 @@ public final class PostgresJobStore: JobStore, Sendable {
         }
         let place = url.redacted
         guard let e = error as? PSQLError else {
+            if "\(error)".contains("Connection refused") {
+                return SchedulerError(.storage, "cannot reach PostgreSQL at \(url.host):\(url.port) (connection refused)", hint: "is the server running?")
+            }
             if let channel = error as? ChannelError {
                 return SchedulerError(.storage, "cannot reach PostgreSQL at \(url.host):\(url.port) (\(channel))")
             }
@@ -232,7 +235,9 @@ public final class PostgresJobStore: JobStore, Sendable {
         }
         switch e.code {
         case .connectionError, .serverClosedConnection, .uncleanShutdown:
-            let reason = e.underlying.map { "\($0)" } ?? "connection failed"
+            var reason = e.underlying.map { "\($0)" } ?? "connection failed"
+            if reason.contains("Connection refused") { reason = "connection refused" }
+            if reason.contains("timed out") || reason.contains("Timeout") { reason = "timed out" }
             return SchedulerError(.storage, "cannot reach PostgreSQL at \(url.host):\(url.port) (\(Self.short(reason)))")
         case .sslUnsupported:
             return SchedulerError(.storage, "database \(place): the server does not support TLS", hint: "use sslmode=disable or prefer")

@@ -58,9 +58,11 @@ struct DatabaseLocation {
         let url = try PostgresURL(path)
         var configuration = PostgresJobStore.Configuration()
         configuration.outbox = NotificationOutbox()
-        // A command that only looks needs no listener; it still never migrates.
+        // A command that only looks needs no listener. It does create the schema of an empty
+        // database (under the migration lock), so `list` on a new database answers `[]` as on a
+        // new file; the SQLite read-only mode exists so a daemon's write lock never holds a
+        // command up, which PostgreSQL's row locks never do.
         configuration.listensForChanges = !readOnly
-        configuration.readOnly = readOnly
         let store = try await PostgresJobStore.open(url: url, configuration: configuration)
         return Opened(store: store, close: { await store.close() })
     }

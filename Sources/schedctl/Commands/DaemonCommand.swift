@@ -79,6 +79,8 @@ struct DaemonCommand: AsyncParsableCommand {
             configuration.leaseDuration = Double(try parseDuration(lease, field: "lease"))
             // Renewed three times per lease, so one late heartbeat never loses a run.
             configuration.heartbeatInterval = min(configuration.heartbeatInterval, configuration.leaseDuration / 3)
+            // A dead node's runs are reaped soon after their lease expires, by whichever node looks first.
+            configuration.reaper.interval = min(configuration.reaper.interval, max(0.5, configuration.leaseDuration / 2))
         }
         configuration.concurrency = concurrency
         configuration.shutdownGrace = shutdownGrace
