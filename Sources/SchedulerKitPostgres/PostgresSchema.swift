@@ -218,8 +218,12 @@ enum PostgresSchema {
     }
 
     static func state(_ tx: Tx) async throws -> State {
+        // Read from pg_tables like the count below, by the same snapshot: to_regclass can answer
+        // from a cache that has not yet seen the table another node just committed.
         let hasTable = try await tx.one(
-            Bool.self, "SELECT to_regclass('schedulerkit_migrations') IS NOT NULL") ?? false
+            Bool.self,
+            "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'schedulerkit_migrations')"
+        ) ?? false
         var applied: Set<String> = []
         if hasTable {
             for row in try await tx.rows("SELECT name FROM schedulerkit_migrations") { applied.insert(try row.text(0)) }

@@ -58,6 +58,10 @@ public final class ManualClock: SchedulerClock {
     /// How many tasks are sleeping on this clock now.
     public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
+    /// The deadlines of the tasks sleeping now, earliest first (a test waits for a periodic
+    /// task to be asleep before moving time past its deadline).
+    public var deadlines: [Date] { state.withLock { $0.sleepers.values.map(\.deadline).sorted() } }
+
     /// The earliest deadline among sleepers.
     public var nextDeadline: Date? { state.withLock { $0.sleepers.values.map(\.deadline).min() } }
 

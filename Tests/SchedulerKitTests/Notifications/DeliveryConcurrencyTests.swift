@@ -73,6 +73,12 @@ struct DeliveryConcurrencyTests {
         claim.jitter = { _ in 0 }
         let taken = try await h.store.claimDueRuns(claim)
         #expect(taken.started.count == 1)
+        // The reaper must be asleep until t0 + 10 s before time moves past it: on a busy machine
+        // it may not have started its first sleep yet (then advancing first would strand it).
+        let reaperPass = EngineHarness.t0.addingTimeInterval(10)
+        let asleep = Date().addingTimeInterval(30)
+        while !h.clock.deadlines.contains(reaperPass) && Date() < asleep { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(h.clock.deadlines.contains(reaperPass), "the reaper never slept until t0 + 10 s: \(h.clock.deadlines)")
         h.advance(by: 10)
         let request = try await receiver.request(1, timeout: .seconds(5))
         #expect(request.header("X-SchedulerKit-Event") == "run.system_error")
