@@ -274,7 +274,9 @@ struct ShellCommandTests {
         run.cancel()
         let result = await run.value
         #expect(result.outcome == .terminatedByUs(escalatedToKill: false))
-        #expect(clock.now - cancelledAt < .seconds(10), "SIGTERM is honoured well within the 30 s grace")
+        // Well within the 30 s grace (a kill after the grace would also show in the outcome); the
+        // bound is loose because a loaded machine can take seconds to schedule the reaping.
+        #expect(clock.now - cancelledAt < .seconds(25), "SIGTERM is honoured within the 30 s grace")
         #expect(result.output == "started\n")
         try assertReaped(result.pid)
     }

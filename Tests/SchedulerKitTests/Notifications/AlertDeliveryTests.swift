@@ -150,7 +150,8 @@ struct AlertDeliveryTests {
         var statuses: [String] = []
         var previous: [String] = []
         for k in 1...3 {
-            let req = try await receiver.request(k, timeout: .seconds(10))
+            // A generous deadline: on two busy cores a delivery can take seconds to go out.
+            let req = try await receiver.request(k, timeout: .seconds(30))
             #expect(req.header("X-SchedulerKit-Event") == "run.state_changed")
             #expect(req.header("X-SchedulerKit-Signature") == nil)
             let body = try JSONValue.parse(req.bodyString)
@@ -174,7 +175,8 @@ struct AlertDeliveryTests {
         #expect(try await h.client.job("signed").stateWebhookSecret == "state-s3cret")
         h.advance(by: 60)
         for k in 1...3 {
-            let req = try await receiver.request(k, timeout: .seconds(10))
+            // A generous deadline: on two busy cores a delivery can take seconds to go out.
+            let req = try await receiver.request(k, timeout: .seconds(30))
             let signature = try #require(req.header("X-SchedulerKit-Signature"), "transition \(k) unsigned")
             #expect(WebhookSigner.verify(header: signature, secret: "state-s3cret", body: req.body, now: h.clock.now()))
             #expect(!WebhookSigner.verify(header: signature, secret: "wrong", body: req.body, now: h.clock.now()))

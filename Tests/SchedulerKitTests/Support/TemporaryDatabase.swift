@@ -136,7 +136,7 @@ final class StoreFixture: Sendable {
             configuration.outbox = options.outbox
             configuration.clock = .caller
             configuration.listensForChanges = false
-            configuration.maximumConnections = 4
+            configuration.maximumConnections = 2
             return try await PostgresJobStore.open(url: try PostgresURL(url ?? ""), configuration: configuration)
         }
     }
