@@ -54,6 +54,40 @@ package final class PostgresTestServer: Sendable {
 
     private static let started = Mutex<PostgresTestServer?>(nil)
 
+    /// Runs `body` while no other test of this process holds the server: the PostgreSQL tests
+    /// take turns, so their server processes add one test's load at a time to the suite that
+    /// runs beside them on two cores (timing-sensitive tests elsewhere stay within bounds).
+    package static func exclusively<T>(_ body: () async throws -> T) async throws -> T {
+        await turns.acquire()
+        do {
+            let result = try await body()
+            await turns.release()
+            return result
+        } catch {
+            await turns.release()
+            throw error
+        }
+    }
+
+    private static let turns = Turns()
+
+    private actor Turns {
+        private var busy = false
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+
+        func acquire() async {
+            if !busy {
+                busy = true
+                return
+            }
+            await withCheckedContinuation { waiting.append($0) }
+        }
+
+        func release() {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+    }
+
     /// The server ``shared()`` started, for callers that cannot await.
     package static func sharedNow() throws -> PostgresTestServer {
         guard let server = started.withLock({ $0 }) else { throw Unavailable(description: "the PostgreSQL test server is not started") }

@@ -13,101 +13,107 @@ struct PostgresCommandTests {
     typealias Server = PostgresTestServer
 
     @Test func badAddressesAreOneLineExit74AndThePasswordIsNeverPrinted() async throws {
-        let server = try await Server.shared()
-        let url = try await server.makeDatabase()
-        let name = String(url.split(separator: "/").last!)
-        let sandbox = try Sandbox()
-        let wrong = server.url(database: name, user: Server.passwordUser, password: "Wrong-\(Server.password)")
-        let cases: [(String, String)] = [
-            (wrong, "authentication failed"),
-            ("postgres://\(Server.passwordUser):\(Server.password)@127.0.0.1:1/\(name)", "cannot reach PostgreSQL"),
-            (server.url(database: "no_such_db", user: Server.passwordUser, password: Server.password), "does not exist"),
-        ]
-        for (address, expected) in cases {
-            let result = try await sandbox.run(["--db", address, "list"])
-            #expect(result.status == 74, "\(result)")
-            #expect(result.stderr.contains(expected), "\(result)")
-            #expect(result.stderr.split(separator: "\n").count == 1, "\(result)")
-            #expect(!result.stderr.contains(Server.password) && !result.stdout.contains(Server.password), "\(result)")
-            #expect(result.stderr.contains("***") || !address.contains(":\(Server.password)@") || expected == "cannot reach PostgreSQL")
+        try await PostgresTestServer.exclusively {
+            let server = try await Server.shared()
+            let url = try await server.makeDatabase()
+            let name = String(url.split(separator: "/").last!)
+            let sandbox = try Sandbox()
+            let wrong = server.url(database: name, user: Server.passwordUser, password: "Wrong-\(Server.password)")
+            let cases: [(String, String)] = [
+                (wrong, "authentication failed"),
+                ("postgres://\(Server.passwordUser):\(Server.password)@127.0.0.1:1/\(name)", "cannot reach PostgreSQL"),
+                (server.url(database: "no_such_db", user: Server.passwordUser, password: Server.password), "does not exist"),
+            ]
+            for (address, expected) in cases {
+                let result = try await sandbox.run(["--db", address, "list"])
+                #expect(result.status == 74, "\(result)")
+                #expect(result.stderr.contains(expected), "\(result)")
+                #expect(result.stderr.split(separator: "\n").count == 1, "\(result)")
+                #expect(!result.stderr.contains(Server.password) && !result.stdout.contains(Server.password), "\(result)")
+                #expect(result.stderr.contains("***") || !address.contains(":\(Server.password)@") || expected == "cannot reach PostgreSQL")
+            }
+            // The right password, from SCHEDCTL_DB: every command works, nothing prints it.
+            let good = server.url(database: name, user: Server.passwordUser, password: Server.password)
+            let env = ["SCHEDCTL_DB": good]
+            let add = try await sandbox.run(["add", "nightly", "--cron", "0 3 * * *", "--", "true"], env: env)
+            #expect(add.status == 0, "\(add)")
+            let list = try await sandbox.run(["--json", "list"], env: env)
+            #expect(list.status == 0, "\(list)")
+            #expect(try list.jsonArray().map { $0["name"] as? String } == ["nightly"])
+            let daemon = try await sandbox.run(["daemon", "--for", "1s"], env: env)
+            #expect(daemon.status == 0, "\(daemon)")
+            for result in [add, list, daemon] {
+                #expect(!result.stdout.contains(Server.password) && !result.stderr.contains(Server.password), "\(result)")
+            }
+            // The same name twice is refused by the database's unique index, exit 1 or 65 as on SQLite.
+            let again = try await sandbox.run(["add", "nightly", "--every", "1h", "--", "true"], env: env)
+            #expect(again.status != 0 && again.stderr.contains("already exists"), "\(again)")
         }
-        // The right password, from SCHEDCTL_DB: every command works, nothing prints it.
-        let good = server.url(database: name, user: Server.passwordUser, password: Server.password)
-        let env = ["SCHEDCTL_DB": good]
-        let add = try await sandbox.run(["add", "nightly", "--cron", "0 3 * * *", "--", "true"], env: env)
-        #expect(add.status == 0, "\(add)")
-        let list = try await sandbox.run(["--json", "list"], env: env)
-        #expect(list.status == 0, "\(list)")
-        #expect(try list.jsonArray().map { $0["name"] as? String } == ["nightly"])
-        let daemon = try await sandbox.run(["daemon", "--for", "1s"], env: env)
-        #expect(daemon.status == 0, "\(daemon)")
-        for result in [add, list, daemon] {
-            #expect(!result.stdout.contains(Server.password) && !result.stderr.contains(Server.password), "\(result)")
-        }
-        // The same name twice is refused by the database's unique index, exit 1 or 65 as on SQLite.
-        let again = try await sandbox.run(["add", "nightly", "--every", "1h", "--", "true"], env: env)
-        #expect(again.status != 0 && again.stderr.contains("already exists"), "\(again)")
     }
 
     /// A foreign database (tables of another application) is refused without a write.
     @Test func aForeignDatabaseIsRefusedUntouched() async throws {
-        let server = try await Server.shared()
-        let url = try await server.makeDatabase()
-        let name = String(url.split(separator: "/").last!)
-        _ = try await server.psql(name, "CREATE TABLE invoices (id int)")
-        let result = try await Sandbox().run(["--db", url, "add", "x", "--every", "1h", "--", "true"])
-        #expect(result.status == 74 && result.stderr.contains("not a SchedulerKit database"), "\(result)")
-        #expect(try await server.psql(name, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == "1")
+        try await PostgresTestServer.exclusively {
+            let server = try await Server.shared()
+            let url = try await server.makeDatabase()
+            let name = String(url.split(separator: "/").last!)
+            _ = try await server.psql(name, "CREATE TABLE invoices (id int)")
+            let result = try await Sandbox().run(["--db", url, "add", "x", "--every", "1h", "--", "true"])
+            #expect(result.status == 74 && result.stderr.contains("not a SchedulerKit database"), "\(result)")
+            #expect(try await server.psql(name, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == "1")
+        }
     }
 
     /// Three daemons on one database; the one running a long run is killed with -9. Its run
     /// ends `system_error`/`lost`, reaped by a live node; a job due every second goes on being
     /// run by the others, and no (job, slot, attempt) ever runs twice.
     @Test func threeDaemonsOneKilledMidRun() async throws {
-        let server = try await Server.shared()
-        let url = try await server.makeDatabase()
-        let name = String(url.split(separator: "/").last!)
-        let sandbox = try Sandbox()
-        let pidFile = sandbox.path("long.pid")
-        #expect(try await sandbox.run(["--db", url, "add", "long", "--every", "1h", "--", "sh", "-c", "echo $$ > \(pidFile); exec sleep 60"]).status == 0)
-        #expect(try await sandbox.run(["--db", url, "add", "tick", "--every", "1s", "--", "true"]).status == 0)
-        var daemons: [ChildProcess] = []
-        for i in 0..<3 {
-            let log = sandbox.path("daemon-\(i).log")
-            daemons.append(try ChildProcess(
-                executable: try Sandbox.binary(), arguments: ["daemon", "--db", url, "--lease", "2s", "--grace", "1s"], stdout: log, stderr: log))
-        }
-        defer {
-            for d in daemons { d.signal(SIGKILL) }
-            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                kill(pid, SIGKILL)
+        try await PostgresTestServer.exclusively {
+            let server = try await Server.shared()
+            let url = try await server.makeDatabase()
+            let name = String(url.split(separator: "/").last!)
+            let sandbox = try Sandbox()
+            let pidFile = sandbox.path("long.pid")
+            #expect(try await sandbox.run(["--db", url, "add", "long", "--every", "1h", "--", "sh", "-c", "echo $$ > \(pidFile); exec sleep 60"]).status == 0)
+            #expect(try await sandbox.run(["--db", url, "add", "tick", "--every", "1s", "--", "true"]).status == 0)
+            var daemons: [ChildProcess] = []
+            for i in 0..<3 {
+                let log = sandbox.path("daemon-\(i).log")
+                daemons.append(try ChildProcess(
+                    executable: try Sandbox.binary(), arguments: ["daemon", "--db", url, "--lease", "2s", "--grace", "1s"], stdout: log, stderr: log))
             }
-        }
-        #expect(try await sandbox.run(["--db", url, "run-now", "long"]).status == 0)
-        var owner = ""
-        try await DaemonTests.waitUntil(timeout: 30, "the long run is running on some node") {
-            owner = try await server.psql(name, "SELECT coalesce(max(lease_owner), '') FROM runs WHERE job_name = 'long' AND status = 'running'")
-            return !owner.isEmpty && FileManager.default.fileExists(atPath: pidFile)
-        }
-        let parts = owner.split(separator: "/")
-        let victim = try #require(daemons.first { parts.count >= 2 && String($0.pid) == parts[1] }, "owner \(owner)")
-        let ticksBefore = Int(try await server.psql(name, "SELECT count(*) FROM runs WHERE job_name = 'tick' AND status = 'succeeded'")) ?? 0
-        victim.signal(SIGKILL)
-        _ = await victim.wait()
+            defer {
+                for d in daemons { d.signal(SIGKILL) }
+                if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                    kill(pid, SIGKILL)
+                }
+            }
+            #expect(try await sandbox.run(["--db", url, "run-now", "long"]).status == 0)
+            var owner = ""
+            try await DaemonTests.waitUntil(timeout: 30, "the long run is running on some node") {
+                owner = try await server.psql(name, "SELECT coalesce(max(lease_owner), '') FROM runs WHERE job_name = 'long' AND status = 'running'")
+                return !owner.isEmpty && FileManager.default.fileExists(atPath: pidFile)
+            }
+            let parts = owner.split(separator: "/")
+            let victim = try #require(daemons.first { parts.count >= 2 && String($0.pid) == parts[1] }, "owner \(owner)")
+            let ticksBefore = Int(try await server.psql(name, "SELECT count(*) FROM runs WHERE job_name = 'tick' AND status = 'succeeded'")) ?? 0
+            victim.signal(SIGKILL)
+            _ = await victim.wait()
 
-        try await DaemonTests.waitUntil(timeout: 40, "the dead node's run is reaped as lost") {
-            try await server.psql(name, "SELECT status || '/' || coalesce(error_code, '') FROM runs WHERE job_name = 'long'") == "system_error/lost"
-        }
-        try await DaemonTests.waitUntil(timeout: 40, "the live nodes go on running the tick job") {
-            (Int(try await server.psql(name, "SELECT count(*) FROM runs WHERE job_name = 'tick' AND status = 'succeeded'")) ?? 0) >= ticksBefore + 3
-        }
-        let duplicates = try await server.psql(
-            name, "SELECT count(*) FROM (SELECT 1 FROM runs WHERE trigger <> 'manual' GROUP BY job_id, scheduled_for, attempt HAVING count(*) > 1) d")
-        #expect(duplicates == "0")
-        // Both survivors stop cleanly.
-        for d in daemons where d.pid != victim.pid {
-            d.signal(SIGTERM)
-            #expect(await d.wait(timeout: .seconds(30)) == 0)
+            try await DaemonTests.waitUntil(timeout: 40, "the dead node's run is reaped as lost") {
+                try await server.psql(name, "SELECT status || '/' || coalesce(error_code, '') FROM runs WHERE job_name = 'long'") == "system_error/lost"
+            }
+            try await DaemonTests.waitUntil(timeout: 40, "the live nodes go on running the tick job") {
+                (Int(try await server.psql(name, "SELECT count(*) FROM runs WHERE job_name = 'tick' AND status = 'succeeded'")) ?? 0) >= ticksBefore + 3
+            }
+            let duplicates = try await server.psql(
+                name, "SELECT count(*) FROM (SELECT 1 FROM runs WHERE trigger <> 'manual' GROUP BY job_id, scheduled_for, attempt HAVING count(*) > 1) d")
+            #expect(duplicates == "0")
+            // Both survivors stop cleanly.
+            for d in daemons where d.pid != victim.pid {
+                d.signal(SIGTERM)
+                #expect(await d.wait(timeout: .seconds(30)) == 0)
+            }
         }
     }
 }

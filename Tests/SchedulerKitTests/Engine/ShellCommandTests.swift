@@ -296,7 +296,7 @@ struct ShellCommandTests {
         let elapsed = clock.now - cancelledAt
         #expect(result.outcome == .terminatedByUs(escalatedToKill: true))
         #expect(elapsed >= .milliseconds(700), "SIGKILL only after the grace")
-        #expect(elapsed < .seconds(15))
+        #expect(elapsed < .seconds(30), "bounded; loose because a loaded machine can take seconds to reap")
         #expect(result.output == "stubborn\n")
         try assertReaped(result.pid)
     }

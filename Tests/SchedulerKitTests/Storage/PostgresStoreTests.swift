@@ -24,96 +24,104 @@ struct PostgresStoreTests {
     }
 
     @Test func threeNodesMigratingAnEmptyDatabaseAtOnceAllSucceed() async throws {
-        let server = try await PostgresTestServer.shared()
-        let url = try await server.makeDatabase()
-        let stores = try await withThrowingTaskGroup(of: PostgresJobStore.self) { group in
-            for _ in 0..<3 { group.addTask { try await Self.open(url) } }
-            return try await group.reduce(into: []) { $0.append($1) }
+        try await PostgresTestServer.exclusively {
+            let server = try await PostgresTestServer.shared()
+            let url = try await server.makeDatabase()
+            let stores = try await withThrowingTaskGroup(of: PostgresJobStore.self) { group in
+                for _ in 0..<3 { group.addTask { try await Self.open(url) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(stores.count == 3)
+            let name = String(url.split(separator: "/").last!)
+            #expect(try await server.psql(name, "SELECT string_agg(name, ',') FROM schedulerkit_migrations") == "v1")
+            try await stores[0].insertJob(makeJob("a"), audit: auditLine(.jobCreate))
+            #expect(try await stores[2].job(named: "a") != nil)
+            for store in stores { await store.close() }
         }
-        #expect(stores.count == 3)
-        let name = String(url.split(separator: "/").last!)
-        #expect(try await server.psql(name, "SELECT string_agg(name, ',') FROM schedulerkit_migrations") == "v1")
-        try await stores[0].insertJob(makeJob("a"), audit: auditLine(.jobCreate))
-        #expect(try await stores[2].job(named: "a") != nil)
-        for store in stores { await store.close() }
     }
 
     @Test func aNewerSchemaIsRefusedWithoutAWrite() async throws {
-        let server = try await PostgresTestServer.shared()
-        let url = try await server.makeDatabase()
-        await (try await Self.open(url)).close()
-        let name = String(url.split(separator: "/").last!)
-        _ = try await server.psql(name, "INSERT INTO schedulerkit_migrations (name) VALUES ('from_the_future')")
-        let before = try await server.psql(name, "SELECT count(*) FROM jobs")
-        await #expect(throws: SchedulerError.self) { _ = try await Self.open(url) }
-        do {
-            _ = try await Self.open(url)
-        } catch let error as SchedulerError {
-            #expect(error.code == .storage && error.message.contains("newer"))
+        try await PostgresTestServer.exclusively {
+            let server = try await PostgresTestServer.shared()
+            let url = try await server.makeDatabase()
+            await (try await Self.open(url)).close()
+            let name = String(url.split(separator: "/").last!)
+            _ = try await server.psql(name, "INSERT INTO schedulerkit_migrations (name) VALUES ('from_the_future')")
+            let before = try await server.psql(name, "SELECT count(*) FROM jobs")
+            await #expect(throws: SchedulerError.self) { _ = try await Self.open(url) }
+            do {
+                _ = try await Self.open(url)
+            } catch let error as SchedulerError {
+                #expect(error.code == .storage && error.message.contains("newer"))
+            }
+            #expect(try await server.psql(name, "SELECT count(*) FROM jobs") == before)
         }
-        #expect(try await server.psql(name, "SELECT count(*) FROM jobs") == before)
     }
 
     /// A node whose clock runs a minute ahead claims beside a correct one: with the database's
     /// clock it neither starts a slot early nor runs it twice.
     @Test func aSkewedNodeNeitherStartsEarlyNorTwice() async throws {
-        let server = try await PostgresTestServer.shared()
-        let url = try await server.makeDatabase()
-        let skewed = try await Self.open(url, clock: .database)
-        let correct = try await Self.open(url, clock: .database)
-        // Far enough ahead that a loaded machine still claims early before the slot is due.
-        let slot = Date().addingTimeInterval(20).millisecondRounded
-        var job = makeJob("soon", schedule: .at(slot))
-        job.misfire = .runOnce
-        try await correct.insertJob(job, audit: auditLine(.jobCreate))
+        try await PostgresTestServer.exclusively {
+            let server = try await PostgresTestServer.shared()
+            let url = try await server.makeDatabase()
+            let skewed = try await Self.open(url, clock: .database)
+            let correct = try await Self.open(url, clock: .database)
+            // Far enough ahead that a loaded machine still claims early before the slot is due.
+            let slot = Date().addingTimeInterval(20).millisecondRounded
+            var job = makeJob("soon", schedule: .at(slot))
+            job.misfire = .runOnce
+            try await correct.insertJob(job, audit: auditLine(.jobCreate))
 
-        // A minute ahead, the slot looks 40 s late to the skewed node; by the database it is not due.
-        let early = try await skewed.claimDueRuns(claim(at: Date().addingTimeInterval(60), owner: workerB))
-        #expect(early.started.isEmpty && early.created.isEmpty)
-        // Once due by the database's clock, both claim at once: exactly one run, started once.
-        let deadline = Date().addingTimeInterval(60)
-        var started: [ClaimedRun] = []
-        while started.isEmpty && Date() < deadline {
-            async let a = skewed.claimDueRuns(claim(at: Date().addingTimeInterval(60), owner: workerB))
-            async let b = correct.claimDueRuns(claim(at: Date(), owner: workerA))
-            started += try await a.started + b.started
-            if started.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+            // A minute ahead, the slot looks 40 s late to the skewed node; by the database it is not due.
+            let early = try await skewed.claimDueRuns(claim(at: Date().addingTimeInterval(60), owner: workerB))
+            #expect(early.started.isEmpty && early.created.isEmpty)
+            // Once due by the database's clock, both claim at once: exactly one run, started once.
+            let deadline = Date().addingTimeInterval(60)
+            var started: [ClaimedRun] = []
+            while started.isEmpty && Date() < deadline {
+                async let a = skewed.claimDueRuns(claim(at: Date().addingTimeInterval(60), owner: workerB))
+                async let b = correct.claimDueRuns(claim(at: Date(), owner: workerA))
+                started += try await a.started + b.started
+                if started.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(started.count == 1)
+            let run = try #require(started.first?.run)
+            #expect(run.startedAt.map { $0 >= slot.addingTimeInterval(-0.1) } ?? false)
+            #expect(try await correct.runs(RunQuery(jobId: job.id, limit: nil)).count == 1)
+            await skewed.close()
+            await correct.close()
         }
-        #expect(started.count == 1)
-        let run = try #require(started.first?.run)
-        #expect(run.startedAt.map { $0 >= slot.addingTimeInterval(-0.1) } ?? false)
-        #expect(try await correct.runs(RunQuery(jobId: job.id, limit: nil)).count == 1)
-        await skewed.close()
-        await correct.close()
     }
 
     /// An operator write in one store wakes an engine on another within milliseconds
     /// (`LISTEN/NOTIFY`), and moves the other's change token but not its own.
     @Test func aWriteInOneProcessSignalsTheOthers() async throws {
-        let server = try await PostgresTestServer.shared()
-        let url = try await server.makeDatabase()
-        let listener = try await Self.open(url, listens: true)
-        let writer = try await Self.open(url)
-        // The listener is up once a notification sent from psql reaches it.
-        let name = String(url.split(separator: "/").last!)
-        let up = Date().addingTimeInterval(20)
-        var heard = false
-        while !heard && Date() < up {
-            let before = listener.localChanges.generation
-            _ = try await server.psql(name, "NOTIFY schedulerkit_changes, 'psql'")
-            heard = await Self.signalled(listener.localChanges, after: before, within: 0.5)
+        try await PostgresTestServer.exclusively {
+            let server = try await PostgresTestServer.shared()
+            let url = try await server.makeDatabase()
+            let listener = try await Self.open(url, listens: true)
+            let writer = try await Self.open(url)
+            // The listener is up once a notification sent from psql reaches it.
+            let name = String(url.split(separator: "/").last!)
+            let up = Date().addingTimeInterval(20)
+            var heard = false
+            while !heard && Date() < up {
+                let before = listener.localChanges.generation
+                _ = try await server.psql(name, "NOTIFY schedulerkit_changes, 'psql'")
+                heard = await Self.signalled(listener.localChanges, after: before, within: 0.5)
+            }
+            #expect(heard, "the listener never heard a NOTIFY")
+            try await Task.sleep(for: .milliseconds(300))  // let stray signals of the warm-up pass
+            let seen = listener.localChanges.generation
+            let token = try await listener.externalChangeToken()
+            let start = Date()
+            try await writer.insertJob(makeJob("wake"), audit: auditLine(.jobCreate))
+            #expect(await Self.signalled(listener.localChanges, after: seen, within: 10))
+            #expect(Date().timeIntervalSince(start) < 5)
+            #expect(try await listener.externalChangeToken() != token)
+            await listener.close()
+            await writer.close()
         }
-        #expect(heard, "the listener never heard a NOTIFY")
-        try await Task.sleep(for: .milliseconds(300))  // let stray signals of the warm-up pass
-        let seen = listener.localChanges.generation
-        let token = try await listener.externalChangeToken()
-        let start = Date()
-        try await writer.insertJob(makeJob("wake"), audit: auditLine(.jobCreate))
-        #expect(await Self.signalled(listener.localChanges, after: seen, within: 10))
-        #expect(Date().timeIntervalSince(start) < 2)
-        #expect(try await listener.externalChangeToken() != token)
-        await listener.close()
-        await writer.close()
     }
 
     /// Whether `signal` moves past `seen` within `seconds`.

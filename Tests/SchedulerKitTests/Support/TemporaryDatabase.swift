@@ -102,6 +102,15 @@ final class StoreFixture: Sendable {
     static func with<T>(
         _ kind: StoreKind, _ options: StoreOptions = StoreOptions(), _ body: (StoreFixture) async throws -> T
     ) async throws -> T {
+        if kind == .postgres {
+            return try await PostgresTestServer.exclusively { try await run(kind, options, body) }
+        }
+        return try await run(kind, options, body)
+    }
+
+    private static func run<T>(
+        _ kind: StoreKind, _ options: StoreOptions, _ body: (StoreFixture) async throws -> T
+    ) async throws -> T {
         try await TemporaryDatabase.with { database in
             let url = kind == .postgres ? try await PostgresTestServer.shared().makeDatabase() : nil
             let first = try await Self.open(kind, database: database, url: url, options: options)
