@@ -315,13 +315,7 @@ extension PostgresJobStore: PrunableStore {
 extension PostgresJobStore: ArtifactStore {
     @discardableResult
     public func saveArtifact(_ p: SaveArtifactParams) async throws -> Artifact {
-        try Artifact.validateName(p.name)
-        try Artifact.validateContentType(p.contentType)
-        guard p.data.count <= artifactSizeLimit else {
-            throw SchedulerError(
-                .invalidInput, "artifact \(p.name): \(p.data.count) bytes; at most \(artifactSizeLimit) allowed",
-                hint: "raise PostgresJobStore.Configuration.artifactSizeLimit")
-        }
+        try p.validate(sizeLimit: artifactSizeLimit, setting: "PostgresJobStore.Configuration.artifactSizeLimit")
         let now = p.now.millisecondPrecision
         let digest = SHA256.hash(data: p.data).map { String(format: "%02x", $0) }.joined()
         let artifact = Artifact(

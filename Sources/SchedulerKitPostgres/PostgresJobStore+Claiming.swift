@@ -125,14 +125,11 @@ extension PostgresJobStore {
                     [.text(candidate.id.rawValue)]
                 ).first.map(Rows.run)
             else { continue }
-            let late = Int(p.now.timeIntervalSince(run.scheduledFor).rounded())
-            let why = "queued ahead by \(run.leaseOwner ?? "?"), which stopped before starting it; found \(late)s after its slot"
             let message: String
-            if job.misfire == .skip {
-                message = "\(why); misfire policy skip"
-            } else if let next = job.nextRunAt, next <= p.now {
-                message = "\(why); the job's catch-up run of its later missed slots replaces it (misfire policy runOnce)"
-            } else {
+            switch AbandonedRunDecision.decide(run: run, job: job, now: p.now) {
+            case .skip(let text):
+                message = text
+            case .runAsCatchup:
                 try await tx.execute("UPDATE runs SET trigger = 'catchup', lease_owner = NULL WHERE id = ?", [.text(run.id.rawValue)])
                 continue
             }
@@ -303,12 +300,7 @@ extension PostgresJobStore {
                 // Renewed meanwhile (read before the lock): not lost after all.
                 let expiredNow = (run.leaseExpiresAt ?? .distantPast) < now
                 guard expiredNow || (run.leaseOwner.map(gone.contains) ?? false) else { continue }
-                let why: String
-                if let owner = run.leaseOwner, gone.contains(owner), !expiredNow {
-                    why = "worker \(owner) is gone (process no longer exists)"
-                } else {
-                    why = "lease expired at \(run.leaseExpiresAt.map { ISO8601.string($0) } ?? "?") (worker \(run.leaseOwner ?? "?") stopped renewing it)"
-                }
+                let why = LostRunReason.message(for: run, ownerGone: run.leaseOwner.map(gone.contains) ?? false)
                 let result = try await self.finishRun(tx, run: run, outcome: .error(.lost, why), now: now, retryJitter: 0, jobs: &cache)
                 if result.recorded { results.append(result) }
             }

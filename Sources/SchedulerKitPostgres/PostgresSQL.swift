@@ -93,19 +93,10 @@ enum Rows {
         """
 
     static func job(_ row: PostgresRandomAccessRow) throws -> Job {
-        let schedule: Schedule
-        switch try row.text(3) {
-        case "cron":
-            do {
-                schedule = try Schedule.cron(try row.textOpt(4) ?? "", timeZone: try row.textOpt(5) ?? "UTC")
-            } catch let error as SchedulerError {
-                throw SchedulerError(.storage, "job \(try row.text(1)) has an unreadable schedule: \(error.message)")
-            }
-        case "every":
-            schedule = .every(seconds: try row.intOpt(6) ?? 60, anchor: date(ms: try row.intOpt(7) ?? 0))
-        default:
-            schedule = .at(date(ms: try row.intOpt(8) ?? 0))
-        }
+        let schedule = try StoredSchedule(
+            kind: try row.text(3), cronExpression: try row.textOpt(4), timeZone: try row.textOpt(5), intervalSeconds: try row.intOpt(6),
+            anchorMilliseconds: try row.intOpt(7), atMilliseconds: try row.intOpt(8)
+        ).schedule(jobName: try row.text(1))
         let retry: RetryPolicy? = try row.textOpt(20).flatMap { try? JSONDecoder().decode(RetryPolicy.self, from: Data($0.utf8)) }
         return Job(
             id: JobID(try row.text(0)),
@@ -132,25 +123,11 @@ enum Rows {
     }
 
     static func jobArguments(_ job: Job) -> [Arg] {
-        var cron: String?
-        var zone: String?
-        var interval: Int64?
-        var anchor: Int64?
-        var at: Int64?
-        switch job.schedule {
-        case .cron(let e, let z):
-            cron = e.text
-            zone = z.scheduleName
-        case .every(let s, let a):
-            interval = s
-            anchor = ms(a)
-        case .at(let d):
-            at = ms(d)
-        }
+        let stored = StoredSchedule(job.schedule)
         let retry: String? = job.retry.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) }
         return [
-            .text(job.id.rawValue), .text(job.name), .text(job.kind), .text(job.schedule.kind), .text(cron), .text(zone),
-            .int(interval), .int(anchor), .int(at), .text(String(decoding: job.payload.json, as: UTF8.self)),
+            .text(job.id.rawValue), .text(job.name), .text(job.kind), .text(stored.kind), .text(stored.cronExpression),
+            .text(stored.timeZone), .int(stored.intervalSeconds), .int(stored.anchorMilliseconds), .int(stored.atMilliseconds), .text(String(decoding: job.payload.json, as: UTF8.self)),
             .int(job.timeout.map { Int64(($0 * 1000).rounded()) }), .int(job.maxConsecutiveErrors), .int(job.consecutiveErrors),
             .text(job.status.rawValue), .instant(job.nextRunAt), .instant(job.lastRunAt), .text(job.lastRunStatus?.rawValue),
             .text(job.overlap.rawValue), .text(job.misfire.rawValue), .int(job.jitter.map { Int64(($0 * 1000).rounded()) }),

@@ -46,3 +46,18 @@ public struct SaveArtifactParams: Sendable {
         self.now = now
     }
 }
+
+extension SaveArtifactParams {
+    /// Checks the name, the content type and the size against `sizeLimit` bytes, as every
+    /// store does before it writes; `setting` names where the limit is raised.
+    ///
+    /// - throws: `.invalidInput`.
+    public func validate(sizeLimit: Int, setting: String) throws(SchedulerError) {
+        try Artifact.validateName(name)
+        try Artifact.validateContentType(contentType)
+        guard data.count <= sizeLimit else {
+            throw SchedulerError(
+                .invalidInput, "artifact \(name): \(data.count) bytes; at most \(sizeLimit) allowed", hint: "raise \(setting)")
+        }
+    }
+}

@@ -7,13 +7,7 @@ extension SQLiteJobStore: ArtifactStore {
 
     @discardableResult
     public func saveArtifact(_ p: SaveArtifactParams) async throws -> Artifact {
-        try Artifact.validateName(p.name)
-        try Artifact.validateContentType(p.contentType)
-        guard p.data.count <= artifactSizeLimit else {
-            throw SchedulerError(
-                .invalidInput, "artifact \(p.name): \(p.data.count) bytes; at most \(artifactSizeLimit) allowed",
-                hint: "raise SQLiteJobStore.Configuration.artifactSizeLimit")
-        }
+        try p.validate(sizeLimit: artifactSizeLimit, setting: "SQLiteJobStore.Configuration.artifactSizeLimit")
         let now = p.now.millisecondPrecision
         var artifact = Artifact(
             id: ULID.generate(at: now), runId: p.runId, jobId: "", name: p.name, contentType: p.contentType, size: p.data.count,

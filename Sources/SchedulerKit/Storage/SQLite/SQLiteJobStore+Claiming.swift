@@ -100,14 +100,11 @@ extension SQLiteJobStore {
         for var run in abandoned {
             // A run whose job is gone is cancelled when it is started below.
             guard let job = try jobs.job(db, id: run.jobId), job.status == .active else { continue }
-            let late = Int(p.now.timeIntervalSince(run.scheduledFor).rounded())
-            let why = "queued ahead by \(run.leaseOwner ?? "?"), which stopped before starting it; found \(late)s after its slot"
             let message: String
-            if job.misfire == .skip {
-                message = "\(why); misfire policy skip"
-            } else if let next = job.nextRunAt, next <= p.now {
-                message = "\(why); the job's catch-up run of its later missed slots replaces it (misfire policy runOnce)"
-            } else {
+            switch AbandonedRunDecision.decide(run: run, job: job, now: p.now) {
+            case .skip(let text):
+                message = text
+            case .runAsCatchup:
                 // Run once, late: it is the catch-up of the missed slot (started below, in this claim
                 // if a worker is free).
                 try db.execute(cached: "UPDATE runs SET trigger = 'catchup', lease_owner = NULL WHERE id = ?", arguments: [run.id.rawValue])
@@ -276,12 +273,7 @@ extension SQLiteJobStore {
             let lost = try db.decodeAll(cached: sql, arguments: args, RowDecoding.run)
             var jobs = JobCache()
             let results: [CompletionResult] = try lost.map { run -> CompletionResult in
-                let why: String
-                if let owner = run.leaseOwner, gone.contains(owner) {
-                    why = "worker \(owner) is gone (process no longer exists)"
-                } else {
-                    why = "lease expired at \(run.leaseExpiresAt.map { ISO8601.string($0) } ?? "?") (worker \(run.leaseOwner ?? "?") stopped renewing it)"
-                }
+                let why = LostRunReason.message(for: run, ownerGone: run.leaseOwner.map(gone.contains) ?? false)
                 return try self.finishRun(db, run: run, outcome: .error(.lost, why), now: now, retryJitter: 0, jobs: &jobs)
             }
             try jobs.flush(db)

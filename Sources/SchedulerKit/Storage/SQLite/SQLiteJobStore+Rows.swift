@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import Synchronization
 
 /// Instants are stored as integer milliseconds since 1970 (UTC): compact, exact, and ordered.
 @inline(__always) func ms(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
@@ -13,10 +12,6 @@ extension Date {
     var millisecondPrecision: Date { date(ms: ms(self)) }
 }
 
-/// Parsed schedules by their stored text, so listing 10,000 jobs parses each distinct
-/// expression and zone once.
-private let scheduleCache = Mutex<[String: Schedule]>([:])
-
 enum RowDecoding {
     static let jobColumns = """
         id, name, kind, schedule_kind, cron_expression, time_zone, interval_seconds, anchor_at, at_time, payload, \
@@ -27,31 +22,10 @@ enum RowDecoding {
 
     /// Decodes a row of `SELECT \(jobColumns)`, by position.
     static func job(_ row: Row) throws -> Job {
-        let schedule: Schedule
-        let kind: String = row[3]
-        switch kind {
-        case "cron":
-            let text: String = row[4] ?? ""
-            let zone: String = row[5] ?? "UTC"
-            let key = zone + "\u{1}" + text
-            if let cached = scheduleCache.withLock({ $0[key] }) {
-                schedule = cached
-            } else {
-                do {
-                    schedule = try Schedule.cron(text, timeZone: zone)
-                } catch {
-                    throw SchedulerError(.storage, "job \(row[1] as String? ?? "?") has an unreadable schedule: \(error.message)")
-                }
-                scheduleCache.withLock { cache in
-                    if cache.count > 10_000 { cache.removeAll() }
-                    cache[key] = schedule
-                }
-            }
-        case "every":
-            schedule = .every(seconds: row[6] ?? 60, anchor: date(ms: row[7] as Int64? ?? 0))
-        default:
-            schedule = .at(date(ms: row[8] as Int64? ?? 0))
-        }
+        let schedule = try StoredSchedule(
+            kind: row[3], cronExpression: row[4], timeZone: row[5], intervalSeconds: row[6], anchorMilliseconds: row[7],
+            atMilliseconds: row[8]
+        ).schedule(jobName: row[1] as String? ?? "?")
         let retry: RetryPolicy? = (row[20] as String?).flatMap { try? JSONDecoder().decode(RetryPolicy.self, from: Data($0.utf8)) }
         return Job(
             id: JobID(row[0] as String),
@@ -79,24 +53,11 @@ enum RowDecoding {
 
     /// The column values of a job, in the order of `jobColumns`.
     static func jobArguments(_ job: Job) -> StatementArguments {
-        var cron: String?
-        var zone: String?
-        var interval: Int64?
-        var anchor: Int64?
-        var at: Int64?
-        switch job.schedule {
-        case .cron(let e, let z):
-            cron = e.text
-            zone = z.scheduleName
-        case .every(let s, let a):
-            interval = s
-            anchor = ms(a)
-        case .at(let d):
-            at = ms(d)
-        }
+        let stored = StoredSchedule(job.schedule)
         let retry: String? = job.retry.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) }
         let values: [(any DatabaseValueConvertible)?] = [
-            job.id.rawValue, job.name, job.kind, job.schedule.kind, cron, zone, interval, anchor, at,
+            job.id.rawValue, job.name, job.kind, stored.kind, stored.cronExpression, stored.timeZone, stored.intervalSeconds,
+            stored.anchorMilliseconds, stored.atMilliseconds,
             String(decoding: job.payload.json, as: UTF8.self),
             job.timeout.map { Int64(($0 * 1000).rounded()) }, job.maxConsecutiveErrors, job.consecutiveErrors,
             job.status.rawValue, msOpt(job.nextRunAt), msOpt(job.lastRunAt), job.lastRunStatus?.rawValue,
