@@ -19,6 +19,8 @@ let package = Package(
         // `api` drives the HTTP server at concurrency 32
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // `pg-dispatch` and `pg-lateness` create a fresh database for each measurement
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .executableTarget(
@@ -26,6 +28,8 @@ let package = Package(
             dependencies: [
                 .product(name: "SchedulerKit", package: root),
                 .product(name: "SchedulerKitHTTP", package: root),
+                .product(name: "SchedulerKitPostgres", package: root),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

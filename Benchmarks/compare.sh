@@ -5,7 +5,9 @@
 #
 #   Benchmarks/compare.sh                 # everything (about 10 minutes on 2 cores)
 #   Benchmarks/compare.sh cron dispatch   # only some groups: cron add list dispatch lateness
-#                                         # idle memory delivery prune api
+#                                         # idle memory delivery prune api pg
+#   the pg group runs the raw PostgreSQL floor, procrastinate and pg-dispatch / pg-lateness on
+#   ONE throwaway server (../../shared/peers/pg_tmp.py, fsync on), one after the other
 set -euo pipefail
 cd "$(dirname "$0")"
 PEERS=${PEERS:-$(cd ../.. && pwd)/shared/peers}
@@ -22,7 +24,7 @@ SCHEDCTL=$(swift build -c release --package-path .. --show-bin-path)/schedctl
 SCRATCH=$(mktemp -d)
 trap 'rm -rf "$SCRATCH"' EXIT
 OUT="results-$(date -u +%Y-%m-%dT%H%M%SZ).jsonl"
-GROUPS_WANTED=${*:-cron add list dispatch lateness idle memory delivery prune api}
+GROUPS_WANTED=${*:-cron add list dispatch lateness idle memory delivery prune api pg}
 want() { [[ " $GROUPS_WANTED " == *" $1 "* ]]; }
 run() {
   echo "== $*" >&2
@@ -58,4 +60,15 @@ want delivery && run "$BENCH" delivery
 want prune && run "$BENCH" prune
 # the /healthz floor is measured inside `api`, by the same server in the same run
 want api && run "$BENCH" api
+if want pg; then
+  echo "== pg: floor, procrastinate, pg-dispatch, pg-lateness on one server" >&2
+  # pg_tmp.py gives the command PG_URL and removes the server afterwards, also on errors.
+  "$PY" "$PEERS/pg_tmp.py" run -- bash -c '
+    set -euo pipefail
+    "$1" "$2/pg_limit.py" --clients 1,2,4 | tail -n 1
+    "$1" "$2/procrastinate_pg.py" | tail -n 1
+    "$3" pg-dispatch --nodes 1,2,4
+    "$3" pg-lateness | tail -n 1
+  ' pg "$PY" "$PEERS" "$BENCH" | tee -a "$OUT"
+fi
 echo "results: Benchmarks/$OUT" >&2

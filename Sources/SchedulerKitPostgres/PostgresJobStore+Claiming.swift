@@ -7,26 +7,32 @@ import SchedulerKit
 /// the reaper, operator changes) take their jobs' locks in id order first.
 extension PostgresJobStore {
     public func claimDueRuns(_ params: ClaimParams) async throws -> ClaimResult {
-        try await transaction { tx in
-            let (p, shift) = try await self.inDatabaseTime(tx, params)
+        let entered = ContinuousClock.now
+        return try await transaction { tx in
+            let (p, shift) = try await self.inDatabaseTime(tx, params, since: entered)
             return Self.shifted(try await self.claim(tx, p), by: shift)
         }
     }
 
     public func completeRunsAndClaim(_ endings: [CompleteRunParams], _ params: ClaimParams) async throws -> ([CompletionResult], ClaimResult) {
-        try await transaction { tx in
-            let (p, shift) = try await self.inDatabaseTime(tx, params)
+        let entered = ContinuousClock.now
+        return try await transaction { tx in
+            let (p, shift) = try await self.inDatabaseTime(tx, params, since: entered)
             let results = try await self.finishRuns(tx, endings, now: self.clockSource == .database ? p.now : nil)
             return (results, Self.shifted(try await self.claim(tx, p), by: shift))
         }
     }
 
     /// The claim's instants in the database's clock (with `.database`), and the caller's clock
-    /// minus the database's.
-    private func inDatabaseTime(_ tx: Tx, _ params: ClaimParams) async throws -> (ClaimParams, Double) {
+    /// minus the database's. The caller's `now` was read before the call: the time the call has
+    /// taken since `entered` is added, so the shift errs late by at most a round trip and a run
+    /// is never started before its instant by the caller's clock.
+    private func inDatabaseTime(_ tx: Tx, _ params: ClaimParams, since entered: ContinuousClock.Instant) async throws -> (ClaimParams, Double) {
         var p = params
         p.now = try await transitionNow(tx, params.now)
-        let shift = params.now.timeIntervalSince(p.now)
+        let taken = (ContinuousClock.now - entered).components
+        let elapsed = clockSource == .database ? Double(taken.seconds) + Double(taken.attoseconds) / 1e18 : 0
+        let shift = params.now.addingTimeInterval(elapsed).timeIntervalSince(p.now)
         if let horizon = params.horizon { p.horizon = horizon.addingTimeInterval(-shift).millisecondPrecision }
         return (p, shift)
     }
@@ -213,7 +219,7 @@ extension PostgresJobStore {
         }
         let previous = run.status
         var decision = EndingDecision.decide(run: run, job: job, outcome: outcome, now: now, retryJitter: retryJitter)
-        try await Self.writeRunEnd(tx, decision.run)
+        jobs.endRun(decision.run)
         guard job != nil, let changed = decision.job else {
             return CompletionResult(run: decision.run, job: nil, recorded: true)
         }
@@ -389,19 +395,80 @@ struct PostgresJobCache {
         }
     }
 
+    /// Runs ended in this transaction, written by ``flush(_:)`` in one statement.
+    var endedRuns: [RunID: Run] = [:]
+
+    /// Records a run's end, to be written with the others at ``flush(_:)``. Nothing read later
+    /// in the transaction depends on the row (runs have no foreign key to their job).
+    mutating func endRun(_ run: Run) {
+        endedRuns[run.id] = run
+    }
+
+    /// Writes the ended runs and the changed jobs: one statement each, however many there are
+    /// (a statement is a round trip, and a batch ends up to hundreds of runs).
     mutating func flush(_ tx: Tx) async throws {
-        for id in dirty {
-            guard let cached = jobs[id], let job = cached else { continue }
+        if !endedRuns.isEmpty {
+            let rows = endedRuns.values.sorted { $0.id < $1.id }.map { run in
+                RunEndRow(
+                    id: run.id.rawValue, status: run.status.rawValue, finished_at: run.finishedAt.map { ms($0) },
+                    exit_code: run.exitCode.map { Int64($0) }, error_type: run.errorType?.rawValue, error_code: run.errorCode,
+                    error_category: run.errorCategory, error_message: run.errorMessage, output: run.output)
+            }
             try await tx.execute(
                 """
-                UPDATE jobs SET consecutive_errors = ?, last_run_at = ?, last_run_status = ?, status = ?, next_run_at = ?
-                WHERE id = ?
+                UPDATE runs AS r SET status = x.status, finished_at = x.finished_at, exit_code = x.exit_code,
+                    error_type = x.error_type, error_code = x.error_code, error_category = x.error_category,
+                    error_message = x.error_message, output = x.output, lease_expires_at = NULL
+                FROM jsonb_to_recordset(?::jsonb) AS x(id TEXT, status TEXT, finished_at BIGINT, exit_code BIGINT,
+                    error_type TEXT, error_code TEXT, error_category TEXT, error_message TEXT, output TEXT)
+                WHERE r.id = x.id COLLATE "C"
                 """,
-                [
-                    .int(job.consecutiveErrors), .instant(job.lastRunAt), .text(job.lastRunStatus?.rawValue),
-                    .text(job.status.rawValue), .instant(job.nextRunAt), .text(job.id.rawValue),
-                ])
+                [.text(try Self.json(rows))])
+            endedRuns.removeAll()
+        }
+        let changed = dirty.sorted { $0.rawValue < $1.rawValue }.compactMap { id -> JobStateRow? in
+            guard let cached = jobs[id], let job = cached else { return nil }
+            return JobStateRow(
+                id: job.id.rawValue, consecutive_errors: Int64(job.consecutiveErrors), last_run_at: job.lastRunAt.map { ms($0) },
+                last_run_status: job.lastRunStatus?.rawValue, status: job.status.rawValue, next_run_at: job.nextRunAt.map { ms($0) })
         }
         dirty.removeAll()
+        guard !changed.isEmpty else { return }
+        try await tx.execute(
+            """
+            UPDATE jobs AS j SET consecutive_errors = x.consecutive_errors, last_run_at = x.last_run_at,
+                last_run_status = x.last_run_status, status = x.status, next_run_at = x.next_run_at
+            FROM jsonb_to_recordset(?::jsonb) AS x(id TEXT, consecutive_errors BIGINT, last_run_at BIGINT,
+                last_run_status TEXT, status TEXT, next_run_at BIGINT)
+            WHERE j.id = x.id COLLATE "C"
+            """,
+            [.text(try Self.json(changed))])
     }
+
+    private static func json<T: Encodable>(_ rows: [T]) throws -> String {
+        String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
+    }
+}
+
+/// A run's end as `jsonb_to_recordset` reads it (absent keys are NULL).
+private struct RunEndRow: Encodable {
+    var id: String
+    var status: String
+    var finished_at: Int64?
+    var exit_code: Int64?
+    var error_type: String?
+    var error_code: String?
+    var error_category: String?
+    var error_message: String?
+    var output: String?
+}
+
+/// The columns an ending changes on its job.
+private struct JobStateRow: Encodable {
+    var id: String
+    var consecutive_errors: Int64
+    var last_run_at: Int64?
+    var last_run_status: String?
+    var status: String
+    var next_run_at: Int64?
 }

@@ -10,7 +10,7 @@ import Glibc
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let name = arguments.first else {
-    FileHandle.standardError.write(Data("usage: schedbench cron|add|list|dispatch|lateness|idle|memory|prune|delivery|api|store-probe [options]\n".utf8))
+    FileHandle.standardError.write(Data("usage: schedbench cron|add|list|dispatch|lateness|idle|memory|prune|delivery|api|pg-dispatch|pg-lateness|store-probe [options]\n".utf8))
     exit(64)
 }
 let options = Options(Array(arguments.dropFirst()))
@@ -33,6 +33,9 @@ do {
     case "prune": try await PruneBenchmark.run(options)
     case "delivery": try await DeliveryBenchmark.run(options)
     case "api": try await APIBenchmark.run(options)
+    case "pg-dispatch": try await PostgresDispatchBenchmark.run(options)
+    case "pg-lateness": try await PostgresLatenessBenchmark.run(options)
+    case "pg-wake-child": try await PostgresLatenessBenchmark.child(options)
     default:
         emit([("error", "not implemented")])
         exit(2)

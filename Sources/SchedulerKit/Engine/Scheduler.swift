@@ -199,8 +199,12 @@ public actor Scheduler: Service {
 
     // MARK: - Claiming
 
+    /// The first wait before claiming again when due work could not be taken (``ClaimPacing/retry(at:)``).
+    static let firstRetry = 0.05
+
     private func claimLoop(launch: (ClaimedRun, FirstOf<StopReason>) -> Void) async {
         var backoff = 0.25
+        var retryAfter = Self.firstRetry
         claimLoopActive = true
         defer {
             claimLoopActive = false
@@ -263,9 +267,17 @@ public actor Scheduler: Service {
                 let pacing = ClaimPacing.next(
                     claimedAt: now, currentTime: clock.now(), nextInstant: instant, startAhead: configuration.startAhead,
                     running: running.count, concurrency: configuration.concurrency,
-                    didWork: !(result.started.isEmpty && result.created.isEmpty))
-                guard case .sleep(let deadline) = pacing else { continue }
-                await waitForWake(after: seen, until: deadline)
+                    didWork: !(result.started.isEmpty && result.created.isEmpty), retryAfter: retryAfter)
+                switch pacing {
+                case .claimAgain:
+                    retryAfter = Self.firstRetry
+                case .sleep(let deadline):
+                    retryAfter = Self.firstRetry
+                    await waitForWake(after: seen, until: deadline)
+                case .retry(let deadline):
+                    retryAfter = min(1, retryAfter * 2)
+                    await waitForWake(after: seen, until: deadline)
+                }
             } catch {
                 // The endings must not be lost: the recorder retries them on its own.
                 for ending in batch { recordAlone(ending) }

@@ -8,6 +8,11 @@ enum ClaimPacing: Equatable, Sendable {
     case claimAgain
     /// Sleep until the instant (nil: until woken — a run's end, a change, a shutdown).
     case sleep(until: Date?)
+    /// Something is due that this claim could not take: sleep until the instant and claim
+    /// again, backing off while it stays so. On a shared database another scheduler holds the
+    /// due job's row while it enqueues the slot, and its commit wakes no one, so the first
+    /// retry comes soon (the loop starts at 50 ms and doubles to 1 s).
+    case retry(at: Date)
 
     /// Chooses after a claim that ran at `claimedAt` and found nothing more to do at once.
     ///
@@ -18,9 +23,10 @@ enum ClaimPacing: Equatable, Sendable {
     ///   - startAhead: seconds before an instant at which a run may be started.
     ///   - running: runs in progress in this scheduler; `concurrency`: its worker limit.
     ///   - didWork: the claim created or started runs.
+    ///   - retryAfter: seconds until a claim that found due work it could not take tries again.
     static func next(
         claimedAt: Date, currentTime: Date, nextInstant: Date?, startAhead: Double, running: Int, concurrency: Int,
-        didWork: Bool
+        didWork: Bool, retryAfter: Double = 1
     ) -> ClaimPacing {
         let next = nextInstant.map { $0.addingTimeInterval(-max(0, startAhead)) }
         guard let n = next, n <= currentTime else { return .sleep(until: next) }
@@ -33,6 +39,6 @@ enum ClaimPacing: Equatable, Sendable {
         // Within `startAhead` of a slot that is decided only at its instant.
         if let instant = nextInstant, instant > currentTime { return .sleep(until: instant) }
         // Due but unclaimable (nothing can start it now): retry shortly rather than spin.
-        return .sleep(until: currentTime.addingTimeInterval(1))
+        return .retry(at: currentTime.addingTimeInterval(retryAfter))
     }
 }

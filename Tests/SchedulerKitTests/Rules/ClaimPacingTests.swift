@@ -26,14 +26,14 @@ struct ClaimPacingTests {
         Row(why: "due, workers busy beats did-work", next: 99, running: 4, didWork: true, expect: .sleep(until: nil)),
         Row(why: "due and the claim did work: claim again", next: 99, running: 1, didWork: true, expect: .claimAgain),
         Row(why: "within start-ahead of an undecided slot: sleep until its instant", next: 100.3, startAhead: 0.5, expect: .sleep(until: t(100.3))),
-        Row(why: "due but unclaimable: retry in 1 s, not a spin", next: 99, running: 0, expect: .sleep(until: t(101.2))),
+        Row(why: "due but unclaimable: retry after the given pause, not a spin", next: 99, running: 0, expect: .retry(at: t(100.45))),
     ]
 
     @Test(arguments: rows)
     func choice(row: Row) {
         let pacing = ClaimPacing.next(
             claimedAt: t(100), currentTime: t(100.2), nextInstant: row.next.map(t), startAhead: row.startAhead,
-            running: row.running, concurrency: 4, didWork: row.didWork)
+            running: row.running, concurrency: 4, didWork: row.didWork, retryAfter: 0.25)
         #expect(pacing == row.expect)
     }
 }
