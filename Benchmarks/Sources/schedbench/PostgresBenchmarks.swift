@@ -88,18 +88,19 @@ enum PostgresDispatchBenchmark {
         let base = try PostgresBench.baseURL(o)
         let n = o.int("runs", 20_000)
         let concurrency = o.int("concurrency", 256)
+        let jobs = o.int("jobs", 100)
         let counts = (o.string("nodes") ?? "1,2,4").split(separator: ",").compactMap { Int($0) }
         for nodes in counts {
-            try await measure(base: base, nodes: nodes, runs: n, concurrency: concurrency)
+            try await measure(base: base, nodes: nodes, runs: n, jobs: jobs, concurrency: concurrency)
         }
     }
 
-    static func measure(base: PostgresURL, nodes: Int, runs n: Int, concurrency: Int) async throws {
+    static func measure(base: PostgresURL, nodes: Int, runs n: Int, jobs: Int, concurrency: Int) async throws {
         let url = try await PostgresBench.freshDatabase(base, "pgdispatch\(nodes)")
-        // Pre-fill the queue (not timed), as the raw floor does: N queued manual runs of 100 jobs.
+        // Pre-fill the queue (not timed), as the raw floor does: N queued manual runs of
+        // `--jobs` jobs (default 100, as `dispatch`).
         let seeder = try await PostgresBench.store(url, listens: false)
         let client = SchedulerClient(store: seeder)
-        let jobs = 100
         for j in 0..<jobs {
             try await client.addJob(JobSpec(name: "d\(j)", schedule: .every(seconds: 86_400, anchor: Date()), kind: "noop"))
         }
@@ -155,7 +156,7 @@ enum PostgresDispatchBenchmark {
             ("nodes", .int(nodes)), ("runs", .int(n)), ("seconds", round3(elapsed)), ("runs_per_s", .int(Int(Double(n) / elapsed))),
             ("duplicates", .int(duplicates)), ("distinct_runs", .int(distinct)), ("succeeded", .int(succeeded)),
             ("commits", .int(Int(commits))), ("runs_per_commit", round3(Double(n) / Double(max(1, commits)))),
-            ("concurrency_per_node", .int(concurrency)), ("database", .string(url.database)),
+            ("jobs", .int(jobs)), ("concurrency_per_node", .int(concurrency)), ("database", .string(url.database)),
         ])
     }
 }

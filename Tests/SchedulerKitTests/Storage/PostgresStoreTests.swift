@@ -3,6 +3,7 @@ import Logging
 import SchedulerKit
 import SchedulerKitPostgres
 import SchedulerKitTestSupport
+import Synchronization
 import Testing
 
 /// What only the PostgreSQL store promises (SPEC §10), beyond the conformance suite: migrating
@@ -90,6 +91,55 @@ struct PostgresStoreTests {
             #expect(try await correct.runs(RunQuery(jobId: job.id, limit: nil)).count == 1)
             await skewed.close()
             await correct.close()
+        }
+    }
+
+    /// A due job whose row another node holds (it is enqueuing the slot) is retried after
+    /// 50 ms, not after a second: that node's commit wakes no one, and with a flat 1 s every
+    /// node of three slept past runs already queued (decision 0030).
+    @Test func dueWorkAnotherNodeHoldsIsRetriedSoon() async throws {
+        try await PostgresTestServer.exclusively {
+            let server = try await PostgresTestServer.shared()
+            let url = try await server.makeDatabase()
+            let name = String(url.split(separator: "/").last!)
+            let store = try await Self.open(url)
+            try await store.insert(makeJob("held", schedule: .at(t0)) { $0.misfire = .runOnce })
+            // Another session holds the job's row for a few seconds.
+            let hold = Task {
+                try await server.psql(name, "BEGIN; SELECT 1 FROM jobs WHERE name = 'held' FOR UPDATE; SELECT pg_sleep(3); COMMIT;")
+            }
+            let locked = Date().addingTimeInterval(20)
+            var held = false
+            while !held && Date() < locked {
+                held = try await server.psql(
+                    name, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()"
+                ) == "1"
+                if !held { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            try #require(held, "the row lock was never taken")
+
+            let now = t0.addingTimeInterval(1)
+            let clock = ManualClock(now: now)
+            let scheduler = Scheduler(store: store, clock: clock)
+            let ran = Mutex(0)
+            scheduler.register("test") { _ in ran.withLock { $0 += 1 } }
+            let task = Task { try await scheduler.run() }
+            // The claim skipped the held job; the loop sleeps 50 ms of its clock before trying again.
+            let retry = now.addingTimeInterval(0.05)
+            let asleep = Date().addingTimeInterval(20)
+            while !clock.deadlines.contains(where: { abs($0.timeIntervalSince(retry)) < 0.001 }) && Date() < asleep {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(clock.deadlines.contains(where: { abs($0.timeIntervalSince(retry)) < 0.001 }), "no retry at +50 ms: \(clock.deadlines)")
+            #expect(ran.withLock { $0 } == 0)
+            _ = try await hold.value
+            clock.advance(to: retry)
+            let started = Date().addingTimeInterval(20)
+            while ran.withLock({ $0 }) == 0 && Date() < started { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(ran.withLock { $0 } == 1)
+            scheduler.shutdown()
+            _ = try await task.value
+            await store.close()
         }
     }
 
