@@ -117,4 +117,53 @@ struct PostgresCommandTests {
             }
         }
     }
+
+    /// A node that took an alert's delivery and died before it was answered: another node on
+    /// the same database sends it (SPEC §10, issue 10 item 4). The receiver never answers the
+    /// first attempt; the node holding that delivery is killed with -9.
+    @Test func aDeadNodesAlertIsDeliveredByAnother() async throws {
+        try await PostgresTestServer.exclusively {
+            let server = try await Server.shared()
+            let url = try await server.makeDatabase()
+            let name = String(url.split(separator: "/").last!)
+            let receiver = try await TestHTTPReceiver.start(script: [.hang])
+            let sandbox = try Sandbox()
+            #expect(try await sandbox.run(["--db", url, "add", "fails", "--every", "1h", "--", "sh", "-c", "exit 3"]).status == 0)
+            #expect(try await sandbox.run(["--db", url, "alerts", "add", "fails", "--webhook", receiver.url("/hook")]).status == 0)
+            // Every node claims every second, so a live node's dispatcher looks again often.
+            #expect(try await sandbox.run(["--db", url, "add", "tick", "--every", "1s", "--", "true"]).status == 0)
+            var daemons: [ChildProcess] = []
+            for i in 0..<2 {
+                let log = sandbox.path("daemon-\(i).log")
+                daemons.append(try ChildProcess(
+                    executable: try Sandbox.binary(), arguments: ["daemon", "--db", url, "--lease", "2s", "--grace", "1s"], stdout: log, stderr: log))
+            }
+            defer {
+                for d in daemons { d.signal(SIGKILL) }
+            }
+            #expect(try await sandbox.run(["--db", url, "run-now", "fails"]).status == 0)
+            let first = try await receiver.request(1, timeout: .seconds(30))
+            let deliveryId = try #require(first.header("X-SchedulerKit-Delivery"))
+            var owner = ""
+            try await DaemonTests.waitUntil(timeout: 30, "the hanging delivery is leased to a node") {
+                owner = try await server.psql(name, "SELECT coalesce(max(lease_owner), '') FROM deliveries WHERE id = '\(deliveryId)'")
+                return !owner.isEmpty
+            }
+            let parts = owner.split(separator: "/")
+            let victim = try #require(daemons.first { parts.count >= 2 && String($0.pid) == parts[1] }, "owner \(owner)")
+            victim.signal(SIGKILL)
+            _ = await victim.wait()
+
+            let second = try await receiver.request(2, timeout: .seconds(60))
+            #expect(second.header("X-SchedulerKit-Delivery") == deliveryId)
+            #expect(second.header("X-SchedulerKit-Event") == "run.failed")
+            try await DaemonTests.waitUntil(timeout: 30, "the delivery is recorded as delivered") {
+                try await server.psql(name, "SELECT status FROM deliveries WHERE id = '\(deliveryId)'") == "delivered"
+            }
+            let survivor = try #require(daemons.first { $0.pid != victim.pid })
+            survivor.signal(SIGTERM)
+            #expect(await survivor.wait(timeout: .seconds(30)) == 0)
+            await receiver.shutdown()
+        }
+    }
 }
