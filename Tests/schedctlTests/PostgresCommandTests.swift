@@ -166,4 +166,66 @@ struct PostgresCommandTests {
             await receiver.shutdown()
         }
     }
+
+    /// A node cut off mid-run (stopped with SIGSTOP: no heartbeats, no claims): once its lease
+    /// expires another node ends its run `system_error`/`lost`; when it comes back it finds the
+    /// lease gone, stops its child and leaves the record as it is (SPEC §10, issue 10 item 4).
+    @Test func aCutOffNodeComesBackToALostRun() async throws {
+        try await PostgresTestServer.exclusively {
+            let server = try await Server.shared()
+            let url = try await server.makeDatabase()
+            let name = String(url.split(separator: "/").last!)
+            let sandbox = try Sandbox()
+            let pidFile = sandbox.path("long.pid")
+            #expect(try await sandbox.run(["--db", url, "add", "long", "--every", "1h", "--", "sh", "-c", "echo $$ > \(pidFile); exec sleep 60"]).status == 0)
+            #expect(try await sandbox.run(["--db", url, "add", "tick", "--every", "1s", "--", "true"]).status == 0)
+            var daemons: [ChildProcess] = []
+            for i in 0..<2 {
+                let log = sandbox.path("daemon-\(i).log")
+                daemons.append(try ChildProcess(
+                    executable: try Sandbox.binary(), arguments: ["daemon", "--db", url, "--lease", "2s", "--grace", "1s"], stdout: log, stderr: log))
+            }
+            var childPid: Int32 = 0
+            defer {
+                for d in daemons {
+                    d.signal(SIGCONT)
+                    d.signal(SIGKILL)
+                }
+                if childPid > 0 { kill(childPid, SIGKILL) }
+            }
+            #expect(try await sandbox.run(["--db", url, "run-now", "long"]).status == 0)
+            var owner = ""
+            try await DaemonTests.waitUntil(timeout: 30, "the long run is running on some node") {
+                owner = try await server.psql(name, "SELECT coalesce(max(lease_owner), '') FROM runs WHERE job_name = 'long' AND status = 'running'")
+                return !owner.isEmpty && ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n")
+            }
+            childPid = Int32((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            let parts = owner.split(separator: "/")
+            let victim = try #require(daemons.first { parts.count >= 2 && String($0.pid) == parts[1] }, "owner \(owner)")
+            victim.signal(SIGSTOP)
+
+            try await DaemonTests.waitUntil(timeout: 40, "the cut-off node's run is reaped as lost by the other") {
+                try await server.psql(name, "SELECT status || '/' || coalesce(error_code, '') FROM runs WHERE job_name = 'long'") == "system_error/lost"
+            }
+            victim.signal(SIGCONT)
+            // Back, it learns from its next heartbeat that the lease is gone and stops the child.
+            try await DaemonTests.waitUntil(timeout: 30, "the returning node stops its orphaned child") {
+                kill(childPid, 0) != 0 && errno == ESRCH
+            }
+            childPid = 0
+            let ticks = Int(try await server.psql(name, "SELECT count(*) FROM runs WHERE job_name = 'tick' AND status = 'succeeded'")) ?? 0
+            try await DaemonTests.waitUntil(timeout: 40, "both nodes go on running the tick job") {
+                (Int(try await server.psql(name, "SELECT count(*) FROM runs WHERE job_name = 'tick' AND status = 'succeeded'")) ?? 0) >= ticks + 3
+            }
+            // The record stays as the live node wrote it: one run, lost, never overwritten.
+            #expect(try await server.psql(name, "SELECT count(*) || ' ' || min(status) || '/' || min(coalesce(error_code, '')) FROM runs WHERE job_name = 'long'") == "1 system_error/lost")
+            let duplicates = try await server.psql(
+                name, "SELECT count(*) FROM (SELECT 1 FROM runs WHERE trigger <> 'manual' GROUP BY job_id, scheduled_for, attempt HAVING count(*) > 1) d")
+            #expect(duplicates == "0")
+            for d in daemons {
+                d.signal(SIGTERM)
+                #expect(await d.wait(timeout: .seconds(30)) == 0)
+            }
+        }
+    }
 }
