@@ -174,6 +174,39 @@ struct PostgresStoreTests {
         }
     }
 
+    /// Without notifications (a transaction-mode pooler drops `LISTEN`), a scheduler still
+    /// starts a run queued by another process: its 1 s poll of the change counter wakes it.
+    @Test func withoutNotificationsThePollStartsAnotherProcesssRunNow() async throws {
+        try await PostgresTestServer.exclusively {
+            let server = try await PostgresTestServer.shared()
+            let url = try await server.makeDatabase()
+            let node = try await Self.open(url, clock: .database, listens: false)
+            let operatorStore = try await Self.open(url, listens: false)
+            let client = SchedulerClient(store: operatorStore)
+            try await client.addJob(JobSpec(name: "manual", schedule: try Schedule.cron("0 0 1 1 *"), kind: "probe"))
+            let scheduler = Scheduler(store: node)
+            let ran = Mutex<[RunID]>([])
+            scheduler.register("probe") { ctx in ran.withLock { $0.append(ctx.runId) } }
+            let task = Task { try await scheduler.run() }
+            // A first run-now, then a second once the first is recorded: by then the scheduler
+            // has gone back to sleep (nothing is due until January), and only the poll wakes it.
+            var expected: [RunID] = []
+            for _ in 0..<2 {
+                let run = try await client.runJobNow("manual")
+                expected.append(run.id)
+                let deadline = Date().addingTimeInterval(15)
+                while Date() < deadline, try await operatorStore.run(id: run.id)?.status != .succeeded {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            #expect(ran.withLock { $0 } == expected)
+            scheduler.shutdown()
+            _ = try await task.value
+            await node.close()
+            await operatorStore.close()
+        }
+    }
+
     /// Whether `signal` moves past `seen` within `seconds`.
     static func signalled(_ signal: ChangeSignal, after seen: UInt64, within seconds: Double) async -> Bool {
         let done = Task { await signal.wait(after: seen) }
