@@ -14,12 +14,19 @@ extension PostgresJobStore {
         }
     }
 
+    /// Two transactions, unlike SQLite's one: the endings lock their jobs' rows (streaks, last
+    /// run), and on a shared database other nodes' endings of the same jobs wait for those
+    /// locks; committing them before the claim statements shortens that wait (4 nodes went from
+    /// 0.96× to 1.8× the rate of one; decision 0030). A claim that fails after the endings are
+    /// committed returns no claim, not an error (the endings must not be recorded twice); the
+    /// scheduler's next claim meets the error itself.
     public func completeRunsAndClaim(_ endings: [CompleteRunParams], _ params: ClaimParams) async throws -> ([CompletionResult], ClaimResult) {
-        let entered = ContinuousClock.now
-        return try await transaction { tx in
-            let (p, shift) = try await self.inDatabaseTime(tx, params, since: entered)
-            let results = try await self.finishRuns(tx, endings, now: self.clockSource == .database ? p.now : nil)
-            return (results, Self.shifted(try await self.claim(tx, p), by: shift))
+        let results = try await completeRuns(endings)
+        do {
+            return (results, try await claimDueRuns(params))
+        } catch {
+            logger.warning("claiming after recording \(endings.count) ending(s) failed", metadata: ["error": "\(error)"])
+            return (results, ClaimResult())
         }
     }
 
