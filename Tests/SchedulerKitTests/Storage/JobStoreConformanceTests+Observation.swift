@@ -10,7 +10,7 @@ extension JobStoreConformanceTests {
         @Test(arguments: StoreKind.allCases)
         func schedulerRecordsAreUpsertedTickedAndRemoved(kind: StoreKind) async throws {
             try await StoreFixture.with(kind) { fx in
-                guard let registry = fx.store as? any SchedulerRegistry else { return }
+                let registry = fx.store
                 let a = SchedulerInstance(id: "a", host: "h1", pid: 10, version: "1", startedAt: at(0), lastTickAt: at(0), tickInterval: 10)
                 let b = SchedulerInstance(id: "b", host: "h2", pid: 20, version: "1", startedAt: at(5), lastTickAt: at(5), tickInterval: 2.5)
                 try await registry.registerScheduler(b)
@@ -26,7 +26,7 @@ extension JobStoreConformanceTests {
                 #expect(try await registry.schedulers() == [again, b])
 
                 // another process sees the same records
-                let other = try #require(try await fx.openAnother() as? any SchedulerRegistry)
+                let other = try await fx.openAnother()
                 #expect(try await other.schedulers().map(\.id) == ["a", "b"])
 
                 try await registry.removeScheduler(id: "a")
@@ -38,7 +38,7 @@ extension JobStoreConformanceTests {
         @Test(arguments: StoreKind.allCases)
         func jobAndRunCountsWithFinishedWindows(kind: StoreKind) async throws {
             try await StoreFixture.with(kind) { fx in
-                guard let observed = fx.store as? any ObservationStore else { return }
+                let observed = fx.store
                 let a = try await fx.store.insert(makeJob("a", nextRunAt: at(100_000)))
                 let b = try await fx.store.insert(makeJob("b", nextRunAt: at(100_000)) { $0.status = .paused })
                 func finish(_ job: Job, at start: Double, _ outcome: RunOutcome) async throws {
@@ -77,7 +77,7 @@ extension JobStoreConformanceTests {
         @Test(arguments: StoreKind.allCases)
         func runSamplesNewestFirstWithAPerJobLimit(kind: StoreKind) async throws {
             try await StoreFixture.with(kind) { fx in
-                guard let observed = fx.store as? any ObservationStore else { return }
+                let observed = fx.store
                 let a = try await fx.store.insert(makeJob("a", nextRunAt: at(100_000)))
                 let b = try await fx.store.insert(makeJob("b", nextRunAt: at(100_000)))
                 var ids: [Job: [RunID]] = [:]
@@ -105,7 +105,8 @@ extension JobStoreConformanceTests {
         @Test(arguments: StoreKind.allCases)
         func deliveryCountsByChannelAndStatus(kind: StoreKind) async throws {
             try await StoreFixture.with(kind, StoreOptions(outbox: RecordingOutbox())) { fx in
-                guard let observed = fx.store as? any ObservationStore, let outbox = fx.store as? any DeliveryStore else { return }
+                let observed = fx.store
+                let outbox = fx.store
                 let job = try await fx.store.insert(makeJob("a", nextRunAt: at(100_000)) { $0.stateWebhookURL = "https://hooks.example.com/s" })
                 try await fx.store.enqueueRun(manualRun(of: job, at: at(0)), check: { _ in }, audit: nil)  // one delivery (queued)
                 let run = try await fx.store.claimOne(at: at(10))  // a second (running)

@@ -86,11 +86,12 @@ final class StoreFixture: Sendable {
     let database: TemporaryDatabase
     /// The PostgreSQL database's URL (kind `.postgres`).
     let postgresURL: String?
-    /// The store under test.
-    let store: any JobStore
-    private let opened: Mutex<[any JobStore]>
+    /// The store under test, with every ability: a store kind that lacks one does not compile
+    /// here, so no ability test can skip.
+    let store: any CompleteJobStore
+    private let opened: Mutex<[any CompleteJobStore]>
 
-    private init(kind: StoreKind, database: TemporaryDatabase, postgresURL: String?, first: any JobStore) {
+    private init(kind: StoreKind, database: TemporaryDatabase, postgresURL: String?, first: any CompleteJobStore) {
         self.kind = kind
         self.database = database
         self.postgresURL = postgresURL
@@ -127,13 +128,13 @@ final class StoreFixture: Sendable {
     }
 
     /// A second store on the same database (another process's view of it).
-    func openAnother(_ options: StoreOptions = StoreOptions()) async throws -> any JobStore {
+    func openAnother(_ options: StoreOptions = StoreOptions()) async throws -> any CompleteJobStore {
         let store = try await Self.open(kind, database: database, url: postgresURL, options: options)
         opened.withLock { $0.append(store) }
         return store
     }
 
-    private static func open(_ kind: StoreKind, database: TemporaryDatabase, url: String?, options: StoreOptions) async throws -> any JobStore {
+    private static func open(_ kind: StoreKind, database: TemporaryDatabase, url: String?, options: StoreOptions) async throws -> any CompleteJobStore {
         switch kind {
         case .sqliteFile:
             var configuration = SQLiteJobStore.Configuration()
