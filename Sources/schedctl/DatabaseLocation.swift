@@ -48,6 +48,9 @@ struct DatabaseLocation {
         var close: @Sendable () async -> Void
     }
 
+    /// The notifications schedctl writes: alert emails say `[schedctl]` (SPEC §4).
+    static let outbox = NotificationOutbox(subjectPrefix: "[schedctl]")
+
     /// Opens the database at this location: a SQLite file, or a PostgreSQL database for a
     /// `postgres://` URL (SPEC §10).
     func openStore(readOnly: Bool = false) async throws -> Opened {
@@ -57,7 +60,7 @@ struct DatabaseLocation {
         }
         let url = try PostgresURL(path)
         var configuration = PostgresJobStore.Configuration()
-        configuration.outbox = NotificationOutbox()
+        configuration.outbox = Self.outbox
         // A command that only looks needs no listener. It does create the schema of an empty
         // database (under the migration lock), so `list` on a new database answers `[]` as on a
         // new file; the SQLite read-only mode exists so a daemon's write lock never holds a
@@ -72,6 +75,7 @@ struct DatabaseLocation {
     /// never holds the command up.
     func open(readOnly: Bool = false) throws -> SQLiteJobStore {
         var configuration = SQLiteJobStore.Configuration()
+        configuration.outbox = Self.outbox
         configuration.busyTimeout = try Self.busyTimeout()
         configuration.readOnly = readOnly
         if isDefault && !readOnly { try createParentDirectories() }

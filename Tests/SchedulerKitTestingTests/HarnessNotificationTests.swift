@@ -68,7 +68,7 @@ struct HarnessNotificationTests {
         try await harness.advance(by: 86_400)
         let mail = try #require(try harness.expectAlerts(of: "backup", event: "run.failed", channel: .email).first)
         #expect(mail.target == "ops@example.com")
-        #expect(mail.subject == "[schedctl] backup: run failed")
+        #expect(mail.subject == "[SchedulerKit] backup: run failed")
         #expect(mail.headers.isEmpty)
         let deliveries = try await harness.client.deliveries()
         #expect(!deliveries.isEmpty && deliveries.allSatisfy { $0.status == .delivered })

@@ -12,10 +12,14 @@ public struct NotificationOutbox: OutboxPolicy {
     public var outputTailLimit: Int
     /// How the run's artifacts appear in webhook bodies; see ``ArtifactInlining``.
     public var artifacts: ArtifactInlining
+    /// What an alert email's subject starts with (default `[SchedulerKit]`; `schedctl` uses
+    /// `[schedctl]`, SPEC §4): `<prefix> <job name>: run <status>`.
+    public var subjectPrefix: String
 
-    public init(outputTailLimit: Int = 8 * 1024, artifacts: ArtifactInlining = ArtifactInlining()) {
+    public init(outputTailLimit: Int = 8 * 1024, artifacts: ArtifactInlining = ArtifactInlining(), subjectPrefix: String = "[SchedulerKit]") {
         self.outputTailLimit = outputTailLimit
         self.artifacts = artifacts
+        self.subjectPrefix = subjectPrefix
     }
 
     public var artifactContentLimit: Int? { artifacts.maxInlineSize }
@@ -44,7 +48,7 @@ public struct NotificationOutbox: OutboxPolicy {
                         id: id, alertId: alert.id, channel: .webhook, event: event, target: alert.target, secret: alert.secret,
                         payload: body.serialized(), firstAttemptAt: t.at))
                 case .email:
-                    let mail = Self.emailPayload(job: t.job, run: t.run, outputTailLimit: outputTailLimit)
+                    let mail = Self.emailPayload(job: t.job, run: t.run, outputTailLimit: outputTailLimit, subjectPrefix: subjectPrefix)
                     out.append(NewDelivery(
                         id: id, alertId: alert.id, channel: .email, event: event, target: alert.target, secret: nil,
                         payload: mail.serialized(), firstAttemptAt: t.at))
@@ -120,8 +124,8 @@ public struct NotificationOutbox: OutboxPolicy {
     }
 
     /// The email of SPEC §4, stored as `{"subject", "body"}`; sender and recipient are added when sent.
-    public static func emailPayload(job: Job, run: Run, outputTailLimit: Int) -> JSONValue {
-        let subject = "[schedctl] \(job.name): run \(run.status.rawValue)"
+    public static func emailPayload(job: Job, run: Run, outputTailLimit: Int, subjectPrefix: String = "[SchedulerKit]") -> JSONValue {
+        let subject = "\(subjectPrefix) \(job.name): run \(run.status.rawValue)"
         var lines = [
             "Job:          \(job.name) (\(job.id))",
             "Run:          \(run.id)",

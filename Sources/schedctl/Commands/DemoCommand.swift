@@ -27,7 +27,9 @@ struct DemoCommand: AsyncParsableCommand {
         func step(_ n: Int, _ text: String) { say("\n" + style.paint("\(n). \(text)", .bold)) }
 
         say(style.paint("schedctl demo", .bold) + " — SchedulerKit \(SchedulerKitVersion.string), database \(path)")
-        let store = try SQLiteJobStore(path: path)
+        var storeConfiguration = SQLiteJobStore.Configuration()
+        storeConfiguration.outbox = DatabaseLocation.outbox
+        let store = try SQLiteJobStore(path: path, configuration: storeConfiguration)
         var configuration = Scheduler.Configuration()
         configuration.concurrency = 4
         configuration.shutdownGrace = 5

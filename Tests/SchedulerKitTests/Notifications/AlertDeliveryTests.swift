@@ -203,7 +203,7 @@ struct AlertDeliveryTests {
         let delivery = try #require(try await h.store.deliveries(DeliveryQuery()).first)
         try await waitForDelivery(h, id: delivery.id, status: .delivered)
         let mail = try #require(try peer.messages().first)
-        #expect(mail.subject == "[schedctl] nightly: run timed_out")
+        #expect(mail.subject == "[SchedulerKit] nightly: run timed_out")  // the library's default prefix
         #expect(mail.rcpt_tos == ["ops@example.com"])
         #expect(mail.text.contains(run.id.rawValue))
         #expect(mail.text.contains("timed_out"))
