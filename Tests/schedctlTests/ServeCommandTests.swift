@@ -19,7 +19,7 @@ struct ServeCommandTests {
                 executable: try Sandbox.binary(), arguments: arguments + ["--db", sandbox.db], stdout: log, stderr: sandbox.path("\(name).err"))
             let deadline = Date().addingTimeInterval(60)
             while port == 0 {
-                if let range = output.range(of: #"serving http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                if let range = output.range(of: #"serving https?://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
                     port = Int(output[range].split(separator: ":").last ?? "") ?? 0
                 }
                 guard port == 0 else { break }
@@ -128,6 +128,57 @@ struct ServeCommandTests {
         #expect(half.status == 64)
         let daemon = try await sandbox.sk("daemon", "--http", "0.0.0.0:0", "--for", "1s")
         #expect(daemon.status == 64)
+    }
+
+    @Test("a TLS certificate or key that is missing, not PEM, or not a pair: one line, exit 65, nothing written")
+    func badTLSFiles() async throws {
+        let certs = try await TestCertificates.shared()
+        let sandbox = try Sandbox()
+        let garbage = sandbox.path("garbage.pem")
+        try "not a certificate\n".write(toFile: garbage, atomically: true, encoding: .utf8)
+        let cases: [(cert: String, key: String, says: String)] = [
+            (sandbox.path("missing.pem"), certs.keyFile.path, "cannot read the TLS certificate"),
+            (certs.certificateFile.path, sandbox.path("missing.key"), "cannot read the TLS key"),
+            (garbage, certs.keyFile.path, "not a PEM certificate chain"),
+            (certs.certificateFile.path, garbage, "not a PEM private key"),
+            // the CA's certificate with the server's key
+            (certs.caFile.path, certs.keyFile.path, "does not belong to the certificate"),
+        ]
+        for c in cases {
+            for command in [["serve", "--listen", "127.0.0.1:0"], ["daemon", "--http", "127.0.0.1:0", "--for", "1s"]] {
+                let r = try await sandbox.run(["--db", sandbox.db] + command + ["--tls-cert", c.cert, "--tls-key", c.key])
+                #expect(r.status == 65, "\(command) \(c.says): \(r)")
+                #expect(r.stderr.hasPrefix("schedctl: ") && r.stderr.contains(c.says), "\(r.stderr)")
+                #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+                #expect(!r.stderr.contains("internal error"))
+                #expect(!FileManager.default.fileExists(atPath: sandbox.db), "the database was created")
+            }
+        }
+    }
+
+    @Test("with a good certificate and key, serve answers HTTPS that verifies against its CA, and not plain HTTP")
+    func servesHTTPS() async throws {
+        let certs = try await TestCertificates.shared()
+        let sandbox = try Sandbox()
+        let server = try await Server(
+            sandbox, ["serve", "--listen", "127.0.0.1:0", "--tls-cert", certs.certificateFile.path, "--tls-key", certs.keyFile.path])
+        #expect(server.output.contains("serving https://127.0.0.1:\(server.port)"))
+        // A real TLS client, verifying the chain and the name.
+        let out = sandbox.path("s_client.out")
+        let client = try ChildProcess(
+            executable: "/bin/sh",
+            arguments: [
+                "-c",
+                "printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' | /usr/bin/openssl s_client -quiet -connect 127.0.0.1:\(server.port) -servername localhost -CAfile \(certs.caFile.path) -verify_return_error",
+            ],
+            stdout: out, stderr: sandbox.path("s_client.err"))
+        #expect(await client.wait(timeout: .seconds(30)) == 0)
+        let answer = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
+        // Plain HTTP on the TLS port gets no HTTP answer.
+        let plain = try? await TestHTTPClient(port: server.port, timeout: 10).request("GET", "/healthz")
+        #expect(plain?.status != 200)
+        #expect(await server.stop() == 0)
     }
 
     @Test("daemon --http serves the API beside the scheduler and drains on SIGTERM")

@@ -41,6 +41,42 @@ public struct SchedulerHTTP: Sendable {
         public var isLoopback: Bool { SchedulerHTTP.isLoopback(host) }
         /// Whether TLS is configured.
         public var usesTLS: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
+
+        /// The server's TLS settings read from the certificate and key files; nil without TLS.
+        /// Call it before starting anything: a bad file is then one line, not a failed start.
+        ///
+        /// - throws: `.invalidInput` with one line naming the file: it cannot be read, holds no
+        ///   PEM certificate (or key), or the key does not belong to the certificate.
+        public func tlsConfiguration() throws(SchedulerError) -> TLSConfiguration? {
+            guard let cert = tlsCertificatePath, let key = tlsKeyPath else { return nil }
+            for (what, path) in [("certificate", cert), ("key", key)] where !FileManager.default.isReadableFile(atPath: path) {
+                let reason = FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"
+                throw SchedulerError(.invalidInput, "cannot read the TLS \(what) \(path): \(reason)")
+            }
+            let chain: [NIOSSLCertificate]
+            do {
+                chain = try NIOSSLCertificate.fromPEMFile(cert)
+            } catch {
+                throw SchedulerError(.invalidInput, "TLS certificate \(cert): not a PEM certificate chain", hint: "give the PEM file that starts with -----BEGIN CERTIFICATE-----")
+            }
+            guard !chain.isEmpty else {
+                throw SchedulerError(.invalidInput, "TLS certificate \(cert): no certificate in the file", hint: "give the PEM file that starts with -----BEGIN CERTIFICATE-----")
+            }
+            let privateKey: NIOSSLPrivateKey
+            do {
+                privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+            } catch {
+                throw SchedulerError(.invalidInput, "TLS key \(key): not a PEM private key (or it is encrypted)", hint: "give the unencrypted PEM private key of the certificate")
+            }
+            let tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+            do {
+                _ = try NIOSSLContext(configuration: tls)
+            } catch {
+                throw SchedulerError(.invalidInput, "TLS key \(key) does not belong to the certificate \(cert)")
+            }
+            return tls
+        }
     }
 
     public let client: SchedulerClient
@@ -82,10 +118,7 @@ public struct SchedulerHTTP: Sendable {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let server: HTTPServerBuilder
-        if let cert = options.tlsCertificatePath, let key = options.tlsKeyPath {
-            let chain = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
-            let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
-            let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
+        if let tls = try options.tlsConfiguration() {
             server = try .tls(.http1(), tlsConfiguration: tls)
         } else {
             server = .http1()

@@ -28,6 +28,8 @@ struct HTTPOptions: ParsableArguments {
         }
         options.tlsCertificatePath = tlsCert
         options.tlsKeyPath = tlsKey
+        // Read them now: a bad file is one line (exit 65) before anything is opened or written.
+        _ = try options.tlsConfiguration()
         options.openMetrics = openMetrics
         options.logger = logger
         if !options.isLoopback, !options.usesTLS, !insecureHTTP {
