@@ -75,14 +75,8 @@ struct PostgresCommandTests {
             let name = String(url.split(separator: "/").last!)
             let sandbox = try Sandbox()
             let pidFile = sandbox.path("long.pid")
-            #expect(try await sandbox.run(["--db", url, "add", "long", "--every", "1h", "--", "sh", "-c", "echo $$ > \(pidFile); exec sleep 60"]).status == 0)
-            #expect(try await sandbox.run(["--db", url, "add", "tick", "--every", "1s", "--", "true"]).status == 0)
-            var daemons: [ChildProcess] = []
-            for i in 0..<3 {
-                let log = sandbox.path("daemon-\(i).log")
-                daemons.append(try ChildProcess(
-                    executable: try Sandbox.binary(), arguments: ["daemon", "--db", url, "--lease", "2s", "--grace", "1s"], stdout: log, stderr: log))
-            }
+            try await Self.addLongAndTick(url: url, sandbox: sandbox, pidFile: pidFile)
+            let daemons = try Self.startDaemons(3, url: url, sandbox: sandbox)
             defer {
                 for d in daemons { d.signal(SIGKILL) }
                 if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
@@ -95,9 +89,8 @@ struct PostgresCommandTests {
                 owner = try await server.psql(name, "SELECT coalesce(max(lease_owner), '') FROM runs WHERE job_name = 'long' AND status = 'running'")
                 return !owner.isEmpty && FileManager.default.fileExists(atPath: pidFile)
             }
-            let parts = owner.split(separator: "/")
-            let victim = try #require(daemons.first { parts.count >= 2 && String($0.pid) == parts[1] }, "owner \(owner)")
-            let ticksBefore = Int(try await server.psql(name, "SELECT count(*) FROM runs WHERE job_name = 'tick' AND status = 'succeeded'")) ?? 0
+            let victim = try Self.node(owning: owner, among: daemons)
+            let ticksBefore = try await Self.succeededTicks(server, name)
             victim.signal(SIGKILL)
             _ = await victim.wait()
 
@@ -105,11 +98,9 @@ struct PostgresCommandTests {
                 try await server.psql(name, "SELECT status || '/' || coalesce(error_code, '') FROM runs WHERE job_name = 'long'") == "system_error/lost"
             }
             try await DaemonTests.waitUntil(timeout: 40, "the live nodes go on running the tick job") {
-                (Int(try await server.psql(name, "SELECT count(*) FROM runs WHERE job_name = 'tick' AND status = 'succeeded'")) ?? 0) >= ticksBefore + 3
+                try await Self.succeededTicks(server, name) >= ticksBefore + 3
             }
-            let duplicates = try await server.psql(
-                name, "SELECT count(*) FROM (SELECT 1 FROM runs WHERE trigger <> 'manual' GROUP BY job_id, scheduled_for, attempt HAVING count(*) > 1) d")
-            #expect(duplicates == "0")
+            #expect(try await Self.slotsRunTwice(server, name) == 0)
             // Both survivors stop cleanly.
             for d in daemons where d.pid != victim.pid {
                 d.signal(SIGTERM)
@@ -132,12 +123,7 @@ struct PostgresCommandTests {
             #expect(try await sandbox.run(["--db", url, "alerts", "add", "fails", "--webhook", receiver.url("/hook")]).status == 0)
             // Every node claims every second, so a live node's dispatcher looks again often.
             #expect(try await sandbox.run(["--db", url, "add", "tick", "--every", "1s", "--", "true"]).status == 0)
-            var daemons: [ChildProcess] = []
-            for i in 0..<2 {
-                let log = sandbox.path("daemon-\(i).log")
-                daemons.append(try ChildProcess(
-                    executable: try Sandbox.binary(), arguments: ["daemon", "--db", url, "--lease", "2s", "--grace", "1s"], stdout: log, stderr: log))
-            }
+            let daemons = try Self.startDaemons(2, url: url, sandbox: sandbox)
             defer {
                 for d in daemons { d.signal(SIGKILL) }
             }
@@ -149,8 +135,7 @@ struct PostgresCommandTests {
                 owner = try await server.psql(name, "SELECT coalesce(max(lease_owner), '') FROM deliveries WHERE id = '\(deliveryId)'")
                 return !owner.isEmpty
             }
-            let parts = owner.split(separator: "/")
-            let victim = try #require(daemons.first { parts.count >= 2 && String($0.pid) == parts[1] }, "owner \(owner)")
+            let victim = try Self.node(owning: owner, among: daemons)
             victim.signal(SIGKILL)
             _ = await victim.wait()
 
@@ -177,14 +162,8 @@ struct PostgresCommandTests {
             let name = String(url.split(separator: "/").last!)
             let sandbox = try Sandbox()
             let pidFile = sandbox.path("long.pid")
-            #expect(try await sandbox.run(["--db", url, "add", "long", "--every", "1h", "--", "sh", "-c", "echo $$ > \(pidFile); exec sleep 60"]).status == 0)
-            #expect(try await sandbox.run(["--db", url, "add", "tick", "--every", "1s", "--", "true"]).status == 0)
-            var daemons: [ChildProcess] = []
-            for i in 0..<2 {
-                let log = sandbox.path("daemon-\(i).log")
-                daemons.append(try ChildProcess(
-                    executable: try Sandbox.binary(), arguments: ["daemon", "--db", url, "--lease", "2s", "--grace", "1s"], stdout: log, stderr: log))
-            }
+            try await Self.addLongAndTick(url: url, sandbox: sandbox, pidFile: pidFile)
+            let daemons = try Self.startDaemons(2, url: url, sandbox: sandbox)
             var childPid: Int32 = 0
             defer {
                 for d in daemons {
@@ -200,8 +179,7 @@ struct PostgresCommandTests {
                 return !owner.isEmpty && ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n")
             }
             childPid = Int32((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-            let parts = owner.split(separator: "/")
-            let victim = try #require(daemons.first { parts.count >= 2 && String($0.pid) == parts[1] }, "owner \(owner)")
+            let victim = try Self.node(owning: owner, among: daemons)
             victim.signal(SIGSTOP)
 
             try await DaemonTests.waitUntil(timeout: 40, "the cut-off node's run is reaped as lost by the other") {
@@ -213,19 +191,52 @@ struct PostgresCommandTests {
                 kill(childPid, 0) != 0 && errno == ESRCH
             }
             childPid = 0
-            let ticks = Int(try await server.psql(name, "SELECT count(*) FROM runs WHERE job_name = 'tick' AND status = 'succeeded'")) ?? 0
+            let ticks = try await Self.succeededTicks(server, name)
             try await DaemonTests.waitUntil(timeout: 40, "both nodes go on running the tick job") {
-                (Int(try await server.psql(name, "SELECT count(*) FROM runs WHERE job_name = 'tick' AND status = 'succeeded'")) ?? 0) >= ticks + 3
+                try await Self.succeededTicks(server, name) >= ticks + 3
             }
             // The record stays as the live node wrote it: one run, lost, never overwritten.
             #expect(try await server.psql(name, "SELECT count(*) || ' ' || min(status) || '/' || min(coalesce(error_code, '')) FROM runs WHERE job_name = 'long'") == "1 system_error/lost")
-            let duplicates = try await server.psql(
-                name, "SELECT count(*) FROM (SELECT 1 FROM runs WHERE trigger <> 'manual' GROUP BY job_id, scheduled_for, attempt HAVING count(*) > 1) d")
-            #expect(duplicates == "0")
+            #expect(try await Self.slotsRunTwice(server, name) == 0)
             for d in daemons {
                 d.signal(SIGTERM)
                 #expect(await d.wait(timeout: .seconds(30)) == 0)
             }
         }
+    }
+
+    // MARK: - Several daemons on one database
+
+    /// `count` daemons on `url` with a 2 s lease, each logging to `daemon-N.log` in the sandbox.
+    static func startDaemons(_ count: Int, url: String, sandbox: Sandbox) throws -> [ChildProcess] {
+        try (0..<count).map { i in
+            let log = sandbox.path("daemon-\(i).log")
+            return try ChildProcess(
+                executable: try Sandbox.binary(), arguments: ["daemon", "--db", url, "--lease", "2s", "--grace", "1s"], stdout: log, stderr: log)
+        }
+    }
+
+    /// A manual job `long` whose child writes its pid to `pidFile` and sleeps a minute, and a
+    /// job `tick` due every second.
+    static func addLongAndTick(url: String, sandbox: Sandbox, pidFile: String) async throws {
+        #expect(try await sandbox.run(["--db", url, "add", "long", "--every", "1h", "--", "sh", "-c", "echo $$ > \(pidFile); exec sleep 60"]).status == 0)
+        #expect(try await sandbox.run(["--db", url, "add", "tick", "--every", "1s", "--", "true"]).status == 0)
+    }
+
+    /// The daemon whose worker identity (`host/pid/instance`) is `owner`.
+    static func node(owning owner: String, among daemons: [ChildProcess]) throws -> ChildProcess {
+        let parts = owner.split(separator: "/")
+        return try #require(daemons.first { parts.count >= 2 && String($0.pid) == parts[1] }, "owner \(owner)")
+    }
+
+    static func succeededTicks(_ server: Server, _ database: String) async throws -> Int {
+        Int(try await server.psql(database, "SELECT count(*) FROM runs WHERE job_name = 'tick' AND status = 'succeeded'")) ?? 0
+    }
+
+    /// Scheduled (job, slot, attempt) triples that have more than one run.
+    static func slotsRunTwice(_ server: Server, _ database: String) async throws -> Int {
+        Int(try await server.psql(
+            database, "SELECT count(*) FROM (SELECT 1 FROM runs WHERE trigger <> 'manual' GROUP BY job_id, scheduled_for, attempt HAVING count(*) > 1) d"
+        )) ?? -1
     }
 }

@@ -20,17 +20,28 @@ enum PostgresBench {
 
     /// A fresh database on the server of `base`, so each measurement starts empty.
     static func freshDatabase(_ base: PostgresURL, _ name: String) async throws -> PostgresURL {
-        let config = PostgresConnection.Configuration(
-            host: base.host, port: base.port, username: base.username, password: base.password, database: base.database,
-            tls: .disable)
-        let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
-        let connection = try await PostgresConnection.connect(configuration: config, id: 1, logger: logger)
         let unique = "\(name)_\(UUID().uuidString.prefix(8).lowercased())"
-        try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(unique)"), logger: logger)
-        try await connection.close()
+        try await execute(base, "CREATE DATABASE \(unique)")
         var url = base
         url.database = unique
         return url
+    }
+
+    static let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Runs `body` on a connection of its own to `url` (plain TCP: the benchmarks use loopback).
+    static func withConnection<T>(_ url: PostgresURL, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let config = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: config, id: 1, logger: quiet)
+        do {
+            let result = try await body(connection)
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
     }
 
     /// The URL with its password, for a child process (only ever passed, never printed).
@@ -45,28 +56,23 @@ enum PostgresBench {
         return c.string ?? ""
     }
 
-    /// Transactions committed in the database so far (`pg_stat_database`; the statistics lag
-    /// a little, which is why the measurement reads them after a pause).
+    /// Transactions committed in the database so far (`pg_stat_database`), read-only
+    /// statements outside a transaction included. A backend's counts reach it when the backend
+    /// exits (or within a second), so the measurement reads it once the nodes' stores are closed.
     static func commits(_ url: PostgresURL) async throws -> Int64 {
-        let config = PostgresConnection.Configuration(
-            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: .disable)
-        let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
-        let connection = try await PostgresConnection.connect(configuration: config, id: 2, logger: logger)
-        defer { Task { try? await connection.close() } }
-        let rows = try await connection.query(
-            "SELECT pg_stat_force_next_flush(), xact_commit FROM pg_stat_database WHERE datname = current_database()", logger: logger)
-        for try await (_, value) in rows.decode((String?, Int64).self) { return value }
-        return 0
+        try await withConnection(url) { connection in
+            let rows = try await connection.query(
+                "SELECT pg_stat_force_next_flush(), xact_commit FROM pg_stat_database WHERE datname = current_database()", logger: quiet)
+            for try await (_, value) in rows.decode((String?, Int64).self) { return value }
+            return 0
+        }
     }
 
     /// Runs one statement on a connection of its own.
     static func execute(_ url: PostgresURL, _ sql: String) async throws {
-        let config = PostgresConnection.Configuration(
-            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: .disable)
-        let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
-        let connection = try await PostgresConnection.connect(configuration: config, id: 3, logger: logger)
-        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
-        try await connection.close()
+        try await withConnection(url) { connection in
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: quiet)
+        }
     }
 
     static func store(_ url: PostgresURL, listens: Bool = true) async throws -> PostgresJobStore {
@@ -78,7 +84,7 @@ enum PostgresBench {
     static func quietConfig(concurrency: Int) -> Scheduler.Configuration {
         var config = Scheduler.Configuration()
         config.concurrency = concurrency
-        config.logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+        config.logger = quiet
         return config
     }
 }

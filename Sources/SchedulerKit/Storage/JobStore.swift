@@ -59,8 +59,13 @@ public protocol JobStore: Sendable {
     /// A run that is no longer `running` (reaped meanwhile) keeps its status; its result says so.
     /// A run that no longer exists has no result.
     func completeRuns(_ params: [CompleteRunParams]) async throws -> [CompletionResult]
-    /// Records run endings (``completeRuns(_:)``) and claims (``claimDueRuns(_:)``) in one
-    /// transaction: how a busy scheduler hands finished workers their next runs.
+    /// Records run endings (``completeRuns(_:)``) and claims (``claimDueRuns(_:)``): how a busy
+    /// scheduler hands finished workers their next runs. SQLite does both in one transaction; a
+    /// store shared by several schedulers may commit the endings first (PostgreSQL does, so the
+    /// job rows the endings lock are not held through the claim; decision 0030). Either way the
+    /// endings are recorded when this returns, and a claim that fails after they were committed
+    /// returns an empty claim rather than an error. When it throws, the endings may or may not
+    /// be recorded: recording them again is harmless (a run no longer running keeps its status).
     func completeRunsAndClaim(_ endings: [CompleteRunParams], _ claim: ClaimParams) async throws -> ([CompletionResult], ClaimResult)
     /// Renews the lease of `owner`'s running runs.
     ///
