@@ -246,7 +246,7 @@ enum PostgresSchema {
             throw SchedulerError(
                 .storage,
                 "database \(url.redacted) was written by a newer SchedulerKit (migrations \(unknown.sorted().joined(separator: ", ")) are unknown to this build)",
-                hint: "upgrade schedctl; nothing was written")
+                hint: "upgrade to a newer version; nothing was written")
         }
     }
 

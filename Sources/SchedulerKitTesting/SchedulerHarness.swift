@@ -224,7 +224,7 @@ public actor SchedulerHarness {
 
     /// Delivers every notification due now through the recording transport.
     private func deliver() async throws {
-        guard let outbox = store as? any DeliveryStore else { return }
+        guard let outbox = scheduler.client.abilities.outbox else { return }
         let dispatcher = DeliveryDispatcher(
             store: outbox, clock: clock, transports: [.webhook: notifications, .email: notifications],
             configuration: scheduler.configuration.dispatcher, logger: scheduler.configuration.logger)

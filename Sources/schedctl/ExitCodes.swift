@@ -72,7 +72,7 @@ enum ExitCodes {
         }
         switch error {
         case let e as SchedulerError:
-            fail(e.message, hint: e.hint, code: code(for: e.code))
+            fail(e.message, hint: e.remedy.map(commandHint) ?? e.hint, code: code(for: e.code))
         case let e as ValidationError:
             fail(usageMessage(e.message), hint: helpHint(commandPath), code: usage)
         case let e as ExitCode:
@@ -85,6 +85,26 @@ enum ExitCodes {
     }
 
     static func exitSuccess() -> Never { terminate(success) }
+
+    /// The library names what helps (``SchedulerError/Remedy``); the CLI says it with its own
+    /// commands and options.
+    static func commandHint(_ remedy: SchedulerError.Remedy) -> String {
+        switch remedy {
+        case .listJobs: "see schedctl list"
+        case .listRuns: "see schedctl runs"
+        case .listAlerts: "see schedctl alerts list JOB"
+        case .listDeliveries: "see schedctl deliveries"
+        case .listTokens: "see schedctl tokens list"
+        case .removeToken(let name): "remove it first with schedctl tokens rm \(name)"
+        case .listArtifacts(let run): "see schedctl artifacts \(run)"
+        case .forceResume: "use resume --force to revive it"
+        case .createDatabase: "check --db or SCHEDCTL_DB; a command that changes the database, such as schedctl add, creates it"
+        case .giveSchema: "a command that changes the database, such as schedctl add, gives it a schema"
+        case .migrateDatabase: "start schedctl daemon (or any command that changes the database) once with this version to upgrade it"
+        case .otherPath: "pass --db with another path; the file was left untouched"
+        case .upgradeProgram: "upgrade schedctl; the file was left untouched"
+        }
+    }
 
     /// Writes `schedctl: <message> (<hint>)` to stderr and exits with `code`.
     static func fail(_ message: String, hint: String? = nil, code: Int32) -> Never {

@@ -23,15 +23,12 @@ extension SchedulerClient {
         let store = try artifactStore()
         let run = try await run(id)
         guard let artifact = try await store.artifact(runId: run.id, name: name) else {
-            throw SchedulerError(.notFound, "run \(run.id) has no artifact named \"\(name)\"", hint: "see schedctl artifacts \(run.id)")
+            throw SchedulerError(.notFound, "run \(run.id) has no artifact named \"\(name)\"", remedy: .listArtifacts(run: run.id))
         }
         return artifact
     }
 
     private func artifactStore() throws -> any ArtifactStore {
-        guard let store = store as? any ArtifactStore else {
-            throw SchedulerError(.refused, "this store does not keep artifacts")
-        }
-        return store
+        try StoreAbilities.require(abilities.artifacts, .artifacts)
     }
 }

@@ -7,9 +7,7 @@ extension SchedulerClient {
     /// - throws: `.notFound`; `.refused` when it is pending or delivered, or the store keeps no outbox.
     @discardableResult
     public func retryDelivery(_ id: String) async throws -> Delivery {
-        guard let store = store as? any DeliveryRetryStore else {
-            throw SchedulerError(.refused, "this store cannot re-queue deliveries")
-        }
+        let store = try StoreAbilities.require(abilities.deliveryRetry, .deliveryRetry)
         let now = clock.now().millisecondPrecision
         return try await store.retryDelivery(id: id, now: now, audit: audit(.deliveryRetry, [:], at: now))
     }

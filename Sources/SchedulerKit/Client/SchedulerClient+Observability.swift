@@ -15,10 +15,21 @@ extension SchedulerClient {
         try await MetricsSnapshot.take(store: observableStore(), now: clock.now())
     }
 
-    private func observableStore() throws -> any JobStore & ObservationStore & SchedulerRegistry {
-        guard let store = store as? any JobStore & ObservationStore & SchedulerRegistry else {
-            throw SchedulerError(.refused, "this store cannot be observed (no health checks or metrics)")
-        }
-        return store
+    private func observableStore() throws(SchedulerError) -> any JobStore & ObservationStore & SchedulerRegistry {
+        try StoreAbilities.require(abilities.observed, .observation)
+    }
+
+    /// The failure report of `job` (name or id) over the `window` seconds before now.
+    ///
+    /// For example:
+    /// ```swift
+    /// let report = try await client.report(job: "backup", window: 24 * 3600)
+    /// ```
+    ///
+    /// - parameters:
+    ///   - failures: how many of the latest failures to include (default 5).
+    /// - throws: `.notFound` for an unknown job, `.refused` for a store without ``ObservationStore``.
+    public func report(job: String, window: Double, failures: Int = 5) async throws -> FailureReport {
+        try await FailureReport.make(store: store, job: job, window: window, now: clock.now(), failures: failures)
     }
 }

@@ -17,9 +17,7 @@ extension SchedulerClient {
     /// - throws: `.refused` when the store cannot be pruned; `SchedulerError` from the store.
     @discardableResult
     public func prune(_ configuration: Pruner.Configuration = Pruner.Configuration()) async throws -> PruneReport {
-        guard let store = store as? any PrunableStore else {
-            throw SchedulerError(.refused, "this store cannot be pruned")
-        }
+        let store = try StoreAbilities.require(abilities.pruning, .pruning)
         return try await Pruner(store: store, clock: clock, configuration: configuration).runOnce()
     }
 }

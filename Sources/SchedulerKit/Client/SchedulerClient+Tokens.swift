@@ -87,9 +87,6 @@ extension SchedulerClient {
     }
 
     private func tokenStore() throws -> any TokenStore {
-        guard let store = store as? any TokenStore else {
-            throw SchedulerError(.refused, "this store does not keep API tokens")
-        }
-        return store
+        try StoreAbilities.require(abilities.tokens, .tokens)
     }
 }

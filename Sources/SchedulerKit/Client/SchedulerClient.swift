@@ -13,12 +13,15 @@ import Foundation
 /// ```
 public struct SchedulerClient: Sendable {
     public let store: any JobStore
+    /// The store's optional abilities, found once here.
+    public let abilities: StoreAbilities
     public let clock: any SchedulerClock
     /// Written to the audit log as who did it, e.g. `cli:alice` or `api`.
     public var actor: String
 
     public init(store: any JobStore, clock: any SchedulerClock = SystemClock(), actor: String = "api") {
         self.store = store
+        self.abilities = StoreAbilities(of: store)
         self.clock = clock
         self.actor = actor
     }
@@ -35,7 +38,7 @@ public struct SchedulerClient: Sendable {
     public func job(_ ref: String) async throws -> Job {
         if let job = try await store.job(id: JobID(ref)) { return job }
         if let job = try await store.job(named: ref) { return job }
-        throw SchedulerError(.notFound, "no job named or with id \"\(ref)\"", hint: "see schedctl list")
+        throw SchedulerError(.notFound, "no job named or with id \"\(ref)\"", remedy: .listJobs)
     }
 
     /// Jobs, by name; optionally only those with `status`.
@@ -48,7 +51,7 @@ public struct SchedulerClient: Sendable {
     /// - throws: `.notFound`.
     public func run(_ id: String) async throws -> Run {
         guard let run = try await store.run(id: RunID(id)) else {
-            throw SchedulerError(.notFound, "no run with id \"\(id)\"", hint: "see schedctl runs")
+            throw SchedulerError(.notFound, "no run with id \"\(id)\"", remedy: .listRuns)
         }
         return run
     }
@@ -230,7 +233,7 @@ public struct SchedulerClient: Sendable {
             case .failed:
                 throw SchedulerError(
                     .refused, "job \"\(job.name)\" is failed (retired after \(job.consecutiveErrors) consecutive errors)",
-                    hint: "use resume --force to revive it", jobStatus: .failed)
+                    remedy: .forceResume, jobStatus: .failed)
             case .active:
                 throw SchedulerError(.refused, "job \"\(job.name)\" is already active; only a paused job can be resumed", jobStatus: .active)
             case .completed:
@@ -316,7 +319,7 @@ public struct SchedulerClient: Sendable {
     @discardableResult
     public func deleteAlert(_ id: String) async throws -> Alert {
         guard let existing = try await store.alert(id: id) else {
-            throw SchedulerError(.notFound, "no alert with id \"\(id)\"", hint: "see schedctl alerts list JOB")
+            throw SchedulerError(.notFound, "no alert with id \"\(id)\"", remedy: .listAlerts)
         }
         let now = clock.now()
         return try await store.deleteAlert(
@@ -363,7 +366,7 @@ public struct SchedulerClient: Sendable {
         }
         if spec.kind == ShellPayload.kind {
             guard let shell = try? spec.payload.decode(ShellPayload.self) else {
-                throw .invalid("command: a shell job needs a command (schedctl add NAME ... -- CMD [ARG...])")
+                throw .invalid("command: a shell job needs a command")
             }
             guard let first = shell.command.first, !first.isEmpty else {
                 throw .invalid("command: empty; expected -- CMD [ARG...]")
@@ -377,9 +380,7 @@ extension SchedulerClient {
     ///
     /// - throws: `.refused` when the store keeps no outbox.
     public func deliveries(status: DeliveryStatus? = nil, limit: Int? = 100) async throws -> [Delivery] {
-        guard let outbox = store as? any DeliveryStore else {
-            throw SchedulerError(.refused, "this store keeps no notification outbox")
-        }
+        let outbox = try StoreAbilities.require(abilities.outbox, .outbox)
         return try await outbox.deliveries(DeliveryQuery(status: status, limit: limit))
     }
 }

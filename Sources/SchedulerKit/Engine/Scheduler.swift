@@ -29,7 +29,7 @@ public actor Scheduler: Service {
     public nonisolated var owner: String { identity.owner }
 
     nonisolated let identity: WorkerIdentity
-    nonisolated let hub: EventHub
+    nonisolated let hub: EventHub<SchedulerEvent>
     /// Wakes the claim loop: a worker freed, another process committed, shutdown requested.
     nonisolated let wake = ChangeSignal()
     /// Wakes the dispatcher: a transition wrote notifications.
@@ -58,7 +58,7 @@ public actor Scheduler: Service {
         self.identity = WorkerIdentity.current()
         self.client = SchedulerClient(store: store, clock: clock, actor: "api")
         let metrics = configuration.metrics
-        let hub = EventHub(tap: { metrics.record($0) })
+        let hub = EventHub<SchedulerEvent>(tap: { metrics.record($0) })
         self.hub = hub
         self.recorder = CompletionRecorder(store: store, logger: configuration.logger) { hub.emit(.storeError($0)) }
         if configuration.registersShellHandler {
@@ -111,6 +111,10 @@ public actor Scheduler: Service {
 
     private func runUntilStopped() async {
         let me = identity
+        let abilities = client.abilities
+        for (ability, consequence) in abilities.missingForScheduler where ability != .pruning || configuration.pruner != nil {
+            configuration.logger.notice("\(consequence)")
+        }
         let reaper = Reaper(store: store, clock: clock, configuration: configuration.reaper) { WorkerIdentity.isGone(owner: $0, from: me) }
         // Runs left by dead workers on this host are ended before anything else.
         do {
@@ -147,7 +151,7 @@ public actor Scheduler: Service {
                         if reaped.contains(where: { $0.deliveries > 0 }) { deliveryWake.notify() }
                     }, onError: { hub.emit(.storeError($0)) })
             }
-            if let prunable = store as? any PrunableStore, let settings = configuration.pruner {
+            if let prunable = abilities.pruning, let settings = configuration.pruner {
                 let pruner = Pruner(store: prunable, clock: clock, configuration: settings)
                 group.addTask { await pruner.loop(logger: logger, onPruned: { hub.emit(.pruned($0)) }, onError: { hub.emit(.storeError($0)) }) }
             }
@@ -156,7 +160,7 @@ public actor Scheduler: Service {
             group.addTask { await self.externalChangeLoop() }
             group.addTask { await self.localChangeLoop() }
             let transports = self.makeTransports()
-            if let outbox = store as? any DeliveryStore {
+            if let outbox = abilities.outbox {
                 var dispatcher = DeliveryDispatcher(
                     store: outbox, clock: clock, transports: transports, configuration: configuration.dispatcher, logger: logger)
                 dispatcher.logger[metadataKey: "component"] = "dispatcher"
@@ -349,7 +353,7 @@ public actor Scheduler: Service {
             var context = JobContext(
                 job: claimed.job, run: run, logger: logger, sink: sink,
                 heartbeatHook: { [weak self] in await self?.renewLeases(only: [id]) })
-            if let artifacts = store as? any ArtifactStore {
+            if let artifacts = client.abilities.artifacts {
                 let clock = self.clock
                 context.artifactHook = { name, contentType, data in
                     try await artifacts.saveArtifact(SaveArtifactParams(runId: id, name: name, contentType: contentType, data: data, now: clock.now()))
@@ -393,7 +397,7 @@ public actor Scheduler: Service {
     /// Lets the dispatcher finish its attempts in flight and make a last pass, within the
     /// shutdown grace period (real time: transports are bounded by their own timeouts).
     private func stopDispatcher() async {
-        guard store is any DeliveryStore else { return }
+        guard client.abilities.has(.outbox) else { return }
         dispatcherStop.settle(true)
         deliveryWake.notify()
         let stopped = dispatcherStopped

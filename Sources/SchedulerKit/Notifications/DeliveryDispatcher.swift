@@ -133,7 +133,7 @@ public struct DeliveryDispatcher: Sendable {
                 result = await transport.send(d)
             } else {
                 let what = d.channel == .email
-                    ? "no SMTP server configured (schedctl daemon --smtp URL, or SCHEDCTL_SMTP_URL)"
+                    ? "no SMTP server configured (the scheduler was started without one)"
                     : "no transport for \(d.channel.rawValue)"
                 result = .retryable(message: what, statusCode: nil, retryAfter: nil)
             }

@@ -170,3 +170,12 @@ public struct ArtifactInlining: Sendable, Hashable {
         self.maxInlineTotal = maxInlineTotal
     }
 }
+
+extension SQLiteJobStore.Configuration {
+    /// The default settings: the store writes the alert and state-webhook notifications of SPEC §4
+    /// (``NotificationOutbox`` with its defaults). Storage itself knows only ``OutboxPolicy``;
+    /// pass ``NoOutbox`` to `init(outbox:)` for a store that writes none.
+    public init() {
+        self.init(outbox: NotificationOutbox())
+    }
+}

@@ -88,9 +88,7 @@ public struct FailureReport: Sendable {
     public static func make(
         store: any JobStore, job ref: String, window: Double, now: Date, failures: Int = 5
     ) async throws -> FailureReport {
-        guard let observed = store as? any ObservationStore else {
-            throw SchedulerError(.refused, "this store cannot build reports (it is not an ObservationStore)")
-        }
+        let observed = try StoreAbilities.require(StoreAbilities(of: store).observation, .observation)
         let job: Job?
         let jobId: JobID
         var jobName: String
@@ -103,7 +101,7 @@ public struct FailureReport: Sendable {
         } else {
             // A deleted job's history stays: accept its id as written in its runs.
             guard let last = try await store.runs(RunQuery(jobId: JobID(ref), limit: 1)).first else {
-                throw SchedulerError(.notFound, "no job named or with id \"\(ref)\"", hint: "see schedctl list")
+                throw SchedulerError(.notFound, "no job named or with id \"\(ref)\"", remedy: .listJobs)
             }
             job = nil
             jobId = last.jobId
@@ -146,21 +144,5 @@ public struct FailureReport: Sendable {
         // never start inside a multi-byte character
         while let first = bytes.first, first & 0xC0 == 0x80 { bytes.removeFirst() }
         return String(decoding: bytes, as: UTF8.self)
-    }
-}
-
-extension SchedulerClient {
-    /// The failure report of `job` (name or id) over the `window` seconds before now.
-    ///
-    /// For example:
-    /// ```swift
-    /// let report = try await client.report(job: "backup", window: 24 * 3600)
-    /// ```
-    ///
-    /// - parameters:
-    ///   - failures: how many of the latest failures to include (default 5).
-    /// - throws: `.notFound` for an unknown job, `.refused` for a store without ``ObservationStore``.
-    public func report(job: String, window: Double, failures: Int = 5) async throws -> FailureReport {
-        try await FailureReport.make(store: store, job: job, window: window, now: clock.now(), failures: failures)
     }
 }

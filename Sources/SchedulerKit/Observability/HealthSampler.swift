@@ -30,6 +30,7 @@ public struct HealthSampler: Sendable {
     }
 
     public let store: any JobStore
+    let abilities: StoreAbilities
     public let clock: any SchedulerClock
     public var configuration: Configuration
     /// The record this sampler keeps fresh (its `lastTickAt` is replaced at each tick).
@@ -43,6 +44,7 @@ public struct HealthSampler: Sendable {
         metrics: SchedulerMetrics = SchedulerMetrics()
     ) {
         self.store = store
+        self.abilities = StoreAbilities(of: store)
         self.clock = clock
         self.instance = instance
         self.configuration = configuration
@@ -58,7 +60,7 @@ public struct HealthSampler: Sendable {
     /// - returns: the records removed.
     @discardableResult
     public func register(removingGone isOwnerGone: @Sendable (String) -> Bool = { _ in false }) async throws -> [SchedulerInstance] {
-        guard let registry = store as? any SchedulerRegistry else { return [] }
+        guard let registry = abilities.registry else { return [] }
         let gone = try await registry.schedulers().filter { $0.id != instance.id && isOwnerGone($0.owner) }
         for dead in gone { try await registry.removeScheduler(id: dead.id) }
         var record = instance
@@ -69,7 +71,7 @@ public struct HealthSampler: Sendable {
 
     /// Removes the scheduler's record (at a clean shutdown).
     public func unregister() async throws {
-        guard let registry = store as? any SchedulerRegistry else { return }
+        guard let registry = abilities.registry else { return }
         try await registry.removeScheduler(id: instance.id)
     }
 
@@ -78,7 +80,7 @@ public struct HealthSampler: Sendable {
     public func runOnce() async throws -> Sample {
         var sample = Sample()
         let now = clock.now()
-        if let registry = store as? any SchedulerRegistry {
+        if let registry = abilities.registry {
             sample.ticked = true
             if try await !registry.tickScheduler(id: instance.id, at: now) {
                 var record = instance
@@ -88,7 +90,7 @@ public struct HealthSampler: Sendable {
             }
         }
         metrics.prepareSeries()
-        if metrics.isEnabled, let observed = store as? any ObservationStore {
+        if metrics.isEnabled, let observed = abilities.observation {
             let counts = try await observed.jobCounts()
             metrics.recordJobCounts(counts)
             sample.jobCounts = counts

@@ -67,51 +67,9 @@ public struct SchedulerMetrics: Sendable {
     public static let disabled = SchedulerMetrics(factory: NOOPMetricsHandler.instance)
 
     /// The factory to use, nil when metrics go nowhere.
-    private var active: (any MetricsFactory)? {
+    var active: (any MetricsFactory)? {
         let f = factory ?? MetricsSystem.factory
         return f is NOOPMetricsHandler ? nil : f
-    }
-
-    /// Records what an event says happened.
-    public func record(_ event: SchedulerEvent) {
-        guard let f = active else { return }
-        switch event {
-        case .runCreated(let run):
-            prepareJobSeries(run.jobName, factory: f)
-            // skips and replaced runs are born terminal; queued ones are counted when they end
-            if run.status.isTerminal { runEnded(run, factory: f) }
-        case .runStarted(let run):
-            prepareJobSeries(run.jobName, factory: f)
-            guard let started = run.startedAt else { return }
-            let late = max(0, started.timeIntervalSince(run.notBefore))
-            CoreMetrics.Timer(label: Name.startLateness, dimensions: [("job_name", run.jobName)], factory: f).recordSeconds(late)
-        case .runFinished(let result):
-            prepareJobSeries(result.run.jobName, factory: f)
-            if result.recorded { runEnded(result.run, factory: f) }
-        case .jobRetired(let job):
-            Counter(label: Name.jobsRetired, dimensions: [("job_name", job.name)], factory: f).increment()
-        case .deliveryAttempted(let delivery, let record):
-            let outcome: String
-            switch record.status {
-            case .delivered: outcome = "delivered"
-            case .pending: outcome = "retried"
-            case .failed: outcome = "failed"
-            case .dead: outcome = "dead"
-            }
-            Counter(label: Name.deliveries, dimensions: [("channel", delivery.channel.rawValue), ("outcome", outcome)], factory: f)
-                .increment()
-        case .storeError:
-            Counter(label: Name.storeErrors, factory: f).increment()
-        case .pruned(let report):
-            for (kind, count) in [("runs", report.runs), ("deliveries", report.deliveries), ("audit", report.auditEntries), ("artifacts", report.artifacts)]
-            where count > 0 {
-                Counter(label: Name.pruned, dimensions: [("kind", kind)], factory: f).increment(by: count)
-            }
-        case .started:
-            prepareSeries()
-        case .stopped:
-            break
-        }
     }
 
     /// Exports the series that must exist before anything happens: every system error code at
@@ -126,7 +84,7 @@ public struct SchedulerMetrics: Sendable {
     }
 
     /// The first time a job is seen: its runs counter for every terminal status, at 0.
-    private func prepareJobSeries(_ jobName: String, factory f: any MetricsFactory) {
+    func prepareJobSeries(_ jobName: String, factory f: any MetricsFactory) {
         guard seenJobs.insert(jobName) else { return }
         for status in RunStatus.terminal {
             Counter(label: Name.runs, dimensions: [("job_name", jobName), ("status", status.rawValue)], factory: f).increment(by: 0)
@@ -144,7 +102,7 @@ public struct SchedulerMetrics: Sendable {
     /// Whether anything would be recorded (a factory was given or `MetricsSystem` was bootstrapped).
     public var isEnabled: Bool { active != nil }
 
-    private func runEnded(_ run: Run, factory f: any MetricsFactory) {
+    func runEnded(_ run: Run, factory f: any MetricsFactory) {
         Counter(label: Name.runs, dimensions: [("job_name", run.jobName), ("status", run.status.rawValue)], factory: f).increment()
         if run.status == .systemError {
             let code = run.errorCode ?? "unknown"

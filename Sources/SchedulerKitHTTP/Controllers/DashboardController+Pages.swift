@@ -106,7 +106,7 @@ extension DashboardController {
         var jobs = try await client.jobs(status: status, limit: n + 1, after: after)
         let more = jobs.count > n
         if more { jobs.removeLast() }
-        let counts = try await (client.store as? any ObservationStore)?.jobCounts() ?? [:]
+        let counts = try await client.abilities.observation?.jobCounts() ?? [:]
         let total = counts.values.reduce(0, +)
         let now = client.clock.now()
         let countRows: [[String: Any]] =

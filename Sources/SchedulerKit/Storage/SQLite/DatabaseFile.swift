@@ -49,7 +49,7 @@ enum DatabaseFile {
             if err == ENOENT || err == ENOTDIR {
                 throw SchedulerError(
                     .storage, "no database at \(path)",
-                    hint: "check --db or SCHEDCTL_DB; a command that changes the database, such as schedctl add, creates it")
+                    remedy: .createDatabase)
             }
             throw SchedulerError(.storage, "cannot read database \(path): \(String(cString: strerror(err)))")
         }
@@ -57,7 +57,7 @@ enum DatabaseFile {
         if state == .new {
             throw SchedulerError(
                 .storage, "\(path) is empty, not a SchedulerKit database (yet)",
-                hint: "a command that changes the database, such as schedctl add, gives it a schema")
+                remedy: .giveSchema)
         }
         return state
     }
@@ -80,7 +80,7 @@ enum DatabaseFile {
         guard header.count == 100, header.prefix(16) == magic else {
             throw SchedulerError(
                 .storage, "\(path) is not a SchedulerKit database (not an SQLite file)",
-                hint: "pass --db with another path; the file was left untouched")
+                remedy: .otherPath)
         }
         func int32(at offset: Int) -> Int32 {
             let b = [UInt8](header[offset..<offset + 4])
@@ -94,13 +94,13 @@ enum DatabaseFile {
                 throw SchedulerError(
                     .storage,
                     "\(path) was written by a newer SchedulerKit (schema \(userVersion); this build knows up to \(knownVersion))",
-                    hint: "upgrade schedctl; the file was left untouched")
+                    remedy: .upgradeProgram)
             }
             return .schedulerKit(version: userVersion)
         }
         if appID == 0 && schemaCookie == 0 { return .emptySQLite }
         throw SchedulerError(
             .storage, "\(path) is not a SchedulerKit database (it is another application's SQLite file)",
-            hint: "pass --db with another path; the file was left untouched")
+            remedy: .otherPath)
     }
 }

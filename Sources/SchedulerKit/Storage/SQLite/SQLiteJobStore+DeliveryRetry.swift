@@ -5,7 +5,7 @@ extension SQLiteJobStore: DeliveryRetryStore {
     public func retryDelivery(id: String, now: Date, audit: AuditRecord) async throws -> Delivery {
         try await write { db in
             guard let d = try db.decodeOne(cached: "SELECT * FROM deliveries WHERE id = ?", arguments: [id], RowDecoding.delivery) else {
-                throw SchedulerError(.notFound, "no delivery with id \"\(id)\"", hint: "see schedctl deliveries")
+                throw SchedulerError(.notFound, "no delivery with id \"\(id)\"", remedy: .listDeliveries)
             }
             guard d.status == .dead || d.status == .failed else {
                 throw SchedulerError(.refused, "delivery \(id) is \(d.status.rawValue); only a dead or failed delivery can be retried")

@@ -241,13 +241,13 @@ struct SchemaState: Sendable {
         if applicationID != DatabaseFile.applicationID && (applicationID != 0 || objects > 0) {
             throw SchedulerError(
                 .storage, "\(path) is not a SchedulerKit database (it is another application's SQLite file)",
-                hint: "pass --db with another path; the file was left untouched")
+                remedy: .otherPath)
         }
         if version > knownVersion {
             throw SchedulerError(
                 .storage,
                 "\(path) was written by a newer SchedulerKit (schema \(version); this build knows up to \(knownVersion))",
-                hint: "upgrade schedctl; the file was left untouched")
+                remedy: .upgradeProgram)
         }
     }
 }

@@ -57,10 +57,10 @@ extension SQLiteJobStore {
         if found.applicationID == 0 {
             throw SchedulerError(
                 .storage, "\(path) is not a SchedulerKit database yet (it has no schema)",
-                hint: "a command that changes the database, such as schedctl add, creates it")
+                remedy: .giveSchema)
         }
         throw SchedulerError(
             .storage, "\(path) has schema \(found.version) and this build reads schema \(schemaVersion)",
-            hint: "start schedctl daemon (or any command that changes the database) once with this version to upgrade it")
+            remedy: .migrateDatabase)
     }
 }

@@ -5,7 +5,7 @@ extension SQLiteJobStore: TokenStore {
     public func insertToken(_ token: APIToken, audit: AuditRecord) async throws {
         try await write(notify: false) { db in
             if try Bool.fetchOne(cached: db, sql: "SELECT 1 FROM api_tokens WHERE name = ?", arguments: [token.name]) == true {
-                throw SchedulerError(.alreadyExists, "a token named \"\(token.name)\" already exists", hint: "remove it first with schedctl tokens rm \(token.name)")
+                throw SchedulerError(.alreadyExists, "a token named \"\(token.name)\" already exists", remedy: .removeToken(name: token.name))
             }
             try db.execute(
                 cached: "INSERT INTO api_tokens (name, role, token_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)",
@@ -28,7 +28,7 @@ extension SQLiteJobStore: TokenStore {
     public func deleteToken(named name: String, audit: AuditRecord) async throws -> APIToken {
         try await write(notify: false) { db in
             guard let token = try db.decodeOne(cached: "SELECT * FROM api_tokens WHERE name = ?", arguments: [name], Self.decodeToken) else {
-                throw SchedulerError(.notFound, "no token named \"\(name)\"", hint: "see schedctl tokens list")
+                throw SchedulerError(.notFound, "no token named \"\(name)\"", remedy: .listTokens)
             }
             try db.execute(cached: "DELETE FROM api_tokens WHERE name = ?", arguments: [name])
             try Self.insertAudit(db, audit, jobId: nil, jobName: nil)

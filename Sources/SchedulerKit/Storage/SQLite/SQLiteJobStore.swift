@@ -27,8 +27,9 @@ public final class SQLiteJobStore: JobStore {
         /// SQLite page cache per connection, in KiB (default 1024): hot pages of a scheduler's
         /// indexes fit; a larger cache only speeds up scans of big tables.
         public var cacheSizeKiB = 1024
-        /// Writes the notifications of run transitions in the same transactions.
-        public var outbox: any OutboxPolicy = NotificationOutbox()
+        /// Writes the notifications of run transitions in the same transactions. `init()` (in
+        /// Notifications, which sits above Storage) sets ``NotificationOutbox``.
+        public var outbox: any OutboxPolicy
         /// Artifacts up to this many bytes are kept in the database; larger ones in files
         /// beside it (default 256 KiB).
         public var artifactInlineLimit = 256 * 1024
@@ -39,7 +40,10 @@ public final class SQLiteJobStore: JobStore {
         /// another process's write lock. A database older than this build is refused rather than
         /// migrated (decision 0019).
         public var readOnly = false
-        public init() {}
+        /// The settings' defaults with `outbox` writing the notifications of run transitions.
+        public init(outbox: any OutboxPolicy) {
+            self.outbox = outbox
+        }
     }
 
     /// The database file.
