@@ -27,6 +27,8 @@ extension SchedulerClient {
     /// ```
     ///
     /// - parameters:
+    ///   - job: the job's name or id.
+    ///   - window: seconds before now the report covers.
     ///   - failures: how many of the latest failures to include (default 5).
     /// - throws: `.notFound` for an unknown job, `.refused` for a store without ``ObservationStore``.
     public func report(job: String, window: Double, failures: Int = 5) async throws -> FailureReport {

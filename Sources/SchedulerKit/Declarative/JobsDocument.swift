@@ -56,6 +56,7 @@ public struct JobsDocument: Sendable, Hashable, Codable {
     /// - parameters:
     ///   - data: UTF-8 text; YAML, or JSON (JSON is also valid YAML, but the JSON reader gives
     ///     better messages for JSON input).
+    ///   - format: which reader to use.
     ///   - environment: when given, each `secret_env` must name a variable set in it.
     /// - throws: ``JobsDocumentError`` with every problem, each naming its job and field.
     public static func decode(

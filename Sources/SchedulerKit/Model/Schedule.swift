@@ -77,6 +77,7 @@ public func parseTimeZone(_ name: String) throws(SchedulerError) -> TimeZone {
 /// Parses a duration (`90s`, `15m`, `2h`, `1d`, `1h30m`) into whole seconds.
 ///
 /// - parameters:
+///   - text: the duration as written.
 ///   - field: names the option in the error message.
 ///   - allowZero: whether `0s` is accepted.
 /// - throws: `SchedulerError.invalidInput` naming the token.

@@ -5,7 +5,7 @@
 /// ```swift
 /// do { try await client.resumeJob("backup") }
 /// catch let error as SchedulerError where error.code == .refused {
-///     print(error.message) // job "backup" is failed; use force to revive a failed job
+///     print(error.message) // job "backup" is failed (retired after 10 consecutive errors)
 /// }
 /// ```
 public struct SchedulerError: Error, Sendable, Equatable, CustomStringConvertible {

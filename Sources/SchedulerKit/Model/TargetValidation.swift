@@ -13,7 +13,9 @@ public enum TargetValidation {
     /// Accepts only absolute `http` and `https` URLs with a host, no whitespace, no credentials
     /// and a port in 1–65535.
     ///
-    /// - parameter field: the option or key named in the message (`webhook`, `state-webhook`).
+    /// - parameters:
+    ///   - text: the URL to check.
+    ///   - field: the option or key named in the message (`webhook`, `state-webhook`).
     /// - throws: `SchedulerError.invalidInput` naming the field, the URL (any password as
     ///   `***`) and the problem.
     public static func validateWebhookURL(_ text: String, field: String = "url") throws(SchedulerError) {

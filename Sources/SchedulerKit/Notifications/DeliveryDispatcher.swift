@@ -40,7 +40,8 @@ public struct DeliveryDispatcher: Sendable {
     }
 
     /// What one pass did. Results are not in it: each attempt records its own when it ends
-    /// (``onRecorded``), however long the others take.
+    /// (a scheduler reports each as ``SchedulerEvent/deliveryAttempted(_:_:)``), however long
+    /// the others take.
     public struct Summary: Sendable, Equatable {
         /// Deliveries taken by a dispatcher that is gone, made due again.
         public var released = 0

@@ -13,6 +13,8 @@ public final class WebhookTransport: NotificationTransport {
 
     /// - parameters:
     ///   - configuration: timeouts and pool; its user agent is replaced by `SchedulerKit/<version>`.
+    ///   - clock: the time written into signatures (`t=` of `X-SchedulerKit-Signature`).
+    ///   - logger: handed to the HTTP sender for its log lines.
     public init(configuration: WebhookSender.Configuration = .init(), clock: any SchedulerClock = SystemClock(), logger: Logger = Logger(label: "SchedulerKit.webhook")) {
         var config = configuration
         config.userAgent = "SchedulerKit/\(SchedulerKitVersion.string)"

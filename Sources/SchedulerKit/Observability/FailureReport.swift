@@ -82,6 +82,10 @@ public struct FailureReport: Sendable {
     /// works too) over the `window` seconds before `now`.
     ///
     /// - parameters:
+    ///   - store: the store to read.
+    ///   - ref: the job's name or id.
+    ///   - window: seconds before `now` the report covers.
+    ///   - now: the end of the window.
     ///   - failures: how many of the latest failures to include (default 5).
     /// - throws: `.notFound` for an unknown job; `.refused` when the store cannot answer
     ///   aggregate questions (it is not an ``ObservationStore``).

@@ -38,7 +38,12 @@ public struct HealthSampler: Sendable {
     public var metrics: SchedulerMetrics
 
     /// - parameters:
+    ///   - store: where the record is kept (when the store is a ``SchedulerRegistry``) and the
+    ///     job counts are read (when it is an ``ObservationStore``).
+    ///   - clock: the time of each tick.
     ///   - instance: the scheduler's record, as registered at its start.
+    ///   - configuration: how often it ticks.
+    ///   - metrics: where the sampled job counts go.
     public init(
         store: any JobStore, clock: any SchedulerClock, instance: SchedulerInstance, configuration: Configuration = Configuration(),
         metrics: SchedulerMetrics = SchedulerMetrics()

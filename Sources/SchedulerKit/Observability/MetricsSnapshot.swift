@@ -45,6 +45,7 @@ public struct MetricsSnapshot: Sendable {
     /// Reads the store and computes every gauge.
     ///
     /// - parameters:
+    ///   - store: the store to read; nothing is written.
     ///   - now: the instant ages and liveness are computed at.
     ///   - missedTicks: a scheduler is alive when it ticked within this many of its intervals
     ///     (default 3) and, on this host, its process still exists.

@@ -25,8 +25,13 @@ public struct EndingDecision: Sendable {
 
     /// Decides the end of `run` (which must not have ended yet) with `outcome` at `now`.
     ///
-    /// - Parameter retryJitter: a random factor in `0...1`; a retry waits its backoff delay
-    ///   times `1 + 0.25 × retryJitter`.
+    /// - Parameters:
+    ///   - run: the run as it is stored, not yet ended.
+    ///   - job: its job, or nil when the job no longer exists.
+    ///   - outcome: how the run ended.
+    ///   - now: the instant of the end.
+    ///   - retryJitter: a random factor in `0...1`; a retry waits its backoff delay
+    ///     times `1 + 0.25 × retryJitter`.
     public static func decide(run: Run, job: Job?, outcome: RunOutcome, now: Date, retryJitter: Double) -> EndingDecision {
         var run = run
         run.apply(outcome, at: now)

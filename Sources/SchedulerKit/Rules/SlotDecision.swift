@@ -30,7 +30,9 @@ public struct SlotDecision: Sendable {
     /// Decides the due slot(s) of `job` at `now`.
     ///
     /// - Parameters:
+    ///   - job: the due job, with its `nextRunAt`.
     ///   - openRuns: the job's runs that are `queued` or `running`.
+    ///   - now: the instant of the claim.
     ///   - misfireGrace: seconds after which a slot counts as missed.
     ///   - owner: the claiming scheduler, marked on a run queued ahead of its instant.
     ///   - jitter: a random delay in `0...j` for a job with jitter `j`.

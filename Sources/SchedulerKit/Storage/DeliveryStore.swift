@@ -5,7 +5,8 @@ public protocol DeliveryStore: Sendable {
     /// Takes up to `limit` pending deliveries whose time has come, in order (a delivery waits
     /// while an earlier one of the same run to the same target is pending), and hides them from
     /// other dispatchers for `lease` seconds under `owner`. A dispatcher that dies mid-send
-    /// leaves them to be taken again after the lease, or at once by ``releaseDeliveries``:
+    /// leaves them to be taken again after the lease, or at once by
+    /// ``releaseDeliveries(now:isOwnerGone:)``:
     /// at-least-once.
     ///
     /// ``DeliveryClaimParams/admit`` is asked about each due delivery in that order; those it

@@ -70,7 +70,17 @@ public struct SMTPConfiguration: Sendable, Hashable, CustomStringConvertible, Cu
     /// Creates a configuration.
     ///
     /// - parameters:
+    ///   - host: the server's host name or IP address.
     ///   - port: nil picks the default port of `security`.
+    ///   - security: how the connection is protected (default `none`).
+    ///   - username: the AUTH user name; nil for no authentication.
+    ///   - password: the AUTH password.
+    ///   - from: the sender address.
+    ///   - tlsVerification: how the server's certificate is checked (default `full`).
+    ///   - heloName: the name announced in `EHLO`; nil for this machine's host name.
+    ///   - connectTimeout: bound on the TCP connect (default 10 s).
+    ///   - commandTimeout: bound on each command's reply (default 30 s).
+    ///   - dataTimeout: bound on the reply to the message data (default 120 s).
     public init(
         host: String,
         port: Int? = nil,
