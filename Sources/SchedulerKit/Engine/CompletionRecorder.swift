@@ -74,7 +74,7 @@ actor CompletionRecorder {
                 let results = try await store.completeRuns(params)
                 return Dictionary(results.map { ($0.run.id, $0) }, uniquingKeysWith: { a, _ in a })
             } catch {
-                let e = error as? SchedulerError ?? SchedulerError(.storage, "\(error)")
+                let e = SchedulerError(wrapping: error)
                 lastError = e
                 onError(e)
                 logger.warning("recording \(params.count) run ending(s) failed; retrying", metadata: ["error": "\(e.message)"])
@@ -93,7 +93,7 @@ actor CompletionRecorder {
                 let results = try await store.completeRuns(fallback)
                 return Dictionary(results.map { ($0.run.id, $0) }, uniquingKeysWith: { a, _ in a })
             } catch {
-                let e = error as? SchedulerError ?? SchedulerError(.storage, "\(error)")
+                let e = SchedulerError(wrapping: error)
                 onError(e)
                 if stopping {
                     logger.error(

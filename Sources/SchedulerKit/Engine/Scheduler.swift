@@ -122,7 +122,7 @@ public actor Scheduler: Service {
             for r in reaped { hub.emit(.runFinished(r)) }
             if !reaped.isEmpty { configuration.logger.warning("reaped \(reaped.count) run(s) left by dead workers") }
         } catch {
-            hub.emit(.storeError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)")))
+            hub.emit(.storeError(SchedulerError(wrapping: error)))
         }
         let sampler = HealthSampler(
             store: store, clock: clock,
@@ -133,7 +133,7 @@ public actor Scheduler: Service {
         do {
             try await sampler.register(removingGone: { WorkerIdentity.isGone(owner: $0, from: me) })
         } catch {
-            hub.emit(.storeError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)")))
+            hub.emit(.storeError(SchedulerError(wrapping: error)))
         }
         hub.emit(.started(owner: owner))
         configuration.logger.info("scheduler started", metadata: ["owner": "\(owner)", "concurrency": "\(configuration.concurrency)"])
@@ -196,7 +196,7 @@ public actor Scheduler: Service {
         do {
             try await sampler.unregister()
         } catch {
-            hub.emit(.storeError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)")))
+            hub.emit(.storeError(SchedulerError(wrapping: error)))
         }
         configuration.logger.info("scheduler stopped", metadata: ["owner": "\(owner)"])
     }
@@ -286,7 +286,7 @@ public actor Scheduler: Service {
                 // The endings must not be lost: the recorder retries them on its own.
                 for ending in batch { recordAlone(ending) }
                 let seen = wake.generation
-                let e = error as? SchedulerError ?? SchedulerError(.storage, "\(error)")
+                let e = SchedulerError(wrapping: error)
                 hub.emit(.storeError(e))
                 configuration.logger.error("claiming failed; retrying", metadata: ["error": "\(e.message)", "retry_in": "\(backoff)s"])
                 await waitForWake(after: seen, until: clock.now().addingTimeInterval(backoff))
@@ -420,7 +420,7 @@ public actor Scheduler: Service {
                 configuration.logger.debug("released \(released) upcoming slot(s) queued ahead of their instant")
             }
         } catch {
-            hub.emit(.storeError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)")))
+            hub.emit(.storeError(SchedulerError(wrapping: error)))
         }
     }
 
@@ -486,7 +486,7 @@ public actor Scheduler: Service {
                 stop.settle(jobExists ? .replaced : .jobDeleted)
             }
         } catch {
-            hub.emit(.storeError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)")))
+            hub.emit(.storeError(SchedulerError(wrapping: error)))
         }
     }
 

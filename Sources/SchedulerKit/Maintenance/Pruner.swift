@@ -25,7 +25,7 @@ import Logging
 /// let report = try await Pruner(store: store, clock: SystemClock(), configuration: configuration).runOnce()
 /// print("removed \(report.runs) runs")
 /// ```
-public struct Pruner: Sendable {
+public struct Pruner: Sendable, PeriodicService {
     /// Settings of the pruner, with their defaults.
     public struct Configuration: Sendable, Hashable {
         /// Seconds after which runs, deliveries and audit entries are deleted (default 30 days);
@@ -141,16 +141,8 @@ public struct Pruner: Sendable {
     /// Passes after `initialDelay`, then every `interval`, until cancelled; reports each pass
     /// and each error.
     func loop(logger: Logger, onPruned: @Sendable (PruneReport) -> Void, onError: @Sendable (SchedulerError) -> Void) async {
-        var delay = configuration.initialDelay
-        while !Task.isCancelled {
-            do {
-                try await clock.sleep(seconds: delay)
-            } catch {
-                return
-            }
-            delay = configuration.interval
-            do {
-                let report = try await runOnce()
+        await runPeriodically(
+            onPass: { report in
                 if report.removedAnything {
                     logger.info(
                         "pruned history",
@@ -160,13 +152,11 @@ public struct Pruner: Sendable {
                         ])
                 }
                 onPruned(report)
-            } catch is CancellationError {
-                return
-            } catch {
-                onError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)"))
-            }
-        }
+            }, onError: { onError(SchedulerError(wrapping: $0)) })
     }
+
+    var firstDelay: Double { configuration.initialDelay }
+    var interval: Double { configuration.interval }
 }
 
 /// What one ``Pruner`` pass removed.

@@ -7,7 +7,7 @@ import Logging
 ///
 /// Same shape as every background service: a configuration with defaults, `runOnce()` that
 /// returns what it did (tests call it directly), and a loop.
-public struct Reaper: Sendable {
+public struct Reaper: Sendable, PeriodicService {
     public struct Configuration: Sendable {
         /// Seconds between passes (default 10).
         public var interval: Double = 10
@@ -34,21 +34,13 @@ public struct Reaper: Sendable {
 
     /// Passes every `interval` until cancelled; reports each non-empty pass and each error.
     func loop(logger: Logger, onReaped: @Sendable ([CompletionResult]) -> Void, onError: @Sendable (SchedulerError) -> Void) async {
-        while !Task.isCancelled {
-            do {
-                try await clock.sleep(seconds: configuration.interval)
-            } catch {
-                return
-            }
-            do {
-                let reaped = try await runOnce()
-                if !reaped.isEmpty {
-                    logger.warning("reaped \(reaped.count) lost run(s)")
-                    onReaped(reaped)
-                }
-            } catch {
-                onError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)"))
-            }
-        }
+        await runPeriodically(
+            onPass: { reaped in
+                guard !reaped.isEmpty else { return }
+                logger.warning("reaped \(reaped.count) lost run(s)")
+                onReaped(reaped)
+            }, onError: { onError(SchedulerError(wrapping: $0)) })
     }
+
+    var interval: Double { configuration.interval }
 }

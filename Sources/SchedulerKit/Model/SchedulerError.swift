@@ -76,6 +76,12 @@ public struct SchedulerError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public var description: String { hint.map { "\(message) (\($0))" } ?? message }
 
+    /// `error` as a `SchedulerError`: itself when it is one, else a `.storage` error with its
+    /// description (what the engine's loops report when a store call fails).
+    public init(wrapping error: any Error) {
+        self = error as? SchedulerError ?? SchedulerError(.storage, "\(error)")
+    }
+
     static func invalid(_ message: String, hint: String? = nil) -> SchedulerError { .init(.invalidInput, message, hint: hint) }
     static func notFound(_ message: String) -> SchedulerError { .init(.notFound, message) }
 }

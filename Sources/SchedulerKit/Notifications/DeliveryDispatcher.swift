@@ -14,7 +14,7 @@ import Synchronization
 /// Same shape as every background service: a configuration with defaults, `runOnce()` that
 /// returns what it did (tests call it directly), and a loop that sleeps until the next delivery
 /// is due, an attempt ends, or it is woken.
-public struct DeliveryDispatcher: Sendable {
+public struct DeliveryDispatcher: Sendable, PeriodicService {
     public struct Configuration: Sendable {
         /// Attempts per delivery before it is `dead` (default 10).
         public var maxAttempts = 10
@@ -87,6 +87,9 @@ public struct DeliveryDispatcher: Sendable {
     /// Attempts in flight now.
     public var inFlight: Int { attempts.count }
 
+    /// Seconds between passes when nothing wakes it (``Configuration/pollInterval``).
+    var interval: Double { configuration.pollInterval }
+
     /// Takes the due deliveries that fit in the free slots and starts an attempt for each; does
     /// not wait for them (``waitForAttempts()`` does). One pass at a time per dispatcher.
     @discardableResult
@@ -150,7 +153,7 @@ public struct DeliveryDispatcher: Sendable {
         do {
             try await store.recordDeliveryAttempt(record)
         } catch {
-            let e = error as? SchedulerError ?? SchedulerError(.storage, "\(error)")
+            let e = SchedulerError(wrapping: error)
             logger.error(
                 "delivery result not recorded; it is sent again once its lease ends",
                 metadata: ["delivery": "\(d.id)", "error": "\(e.message)"])
@@ -227,7 +230,7 @@ public struct DeliveryDispatcher: Sendable {
                     deadline = max(next, clock.now())
                 }
             } catch {
-                onError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)"))
+                onError(SchedulerError(wrapping: error))
                 deadline = clock.now().addingTimeInterval(backoff)
                 backoff = min(30, backoff * 2)
             }
@@ -257,7 +260,7 @@ public struct DeliveryDispatcher: Sendable {
             e.cancel()
         }
         if !Task.isCancelled {
-            do { try await runOnce() } catch { onError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)")) }
+            do { try await runOnce() } catch { onError(SchedulerError(wrapping: error)) }
             await attempts.waitUntilIdle()
         }
         // Cancelled (the caller's grace is over): interrupt what is left. An interrupted

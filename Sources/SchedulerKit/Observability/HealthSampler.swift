@@ -9,7 +9,7 @@ import Logging
 ///
 /// Same shape as every background service: a configuration with defaults, `runOnce()` that
 /// returns what it did (tests call it directly), and a loop.
-public struct HealthSampler: Sendable {
+public struct HealthSampler: Sendable, PeriodicService {
     /// Settings of the sampler.
     public struct Configuration: Sendable {
         /// Seconds between ticks (default 10). Health checks call a scheduler dead after
@@ -105,18 +105,11 @@ public struct HealthSampler: Sendable {
 
     /// Passes every `interval` until cancelled; reports each error.
     func loop(logger: Logger, onError: @Sendable (SchedulerError) -> Void) async {
-        while !Task.isCancelled {
-            do {
-                try await clock.sleep(seconds: configuration.interval)
-            } catch {
-                return
-            }
-            do {
-                let sample = try await runOnce()
+        await runPeriodically(
+            onPass: { sample in
                 if sample.reregistered { logger.notice("scheduler record was missing; registered again") }
-            } catch {
-                onError(error as? SchedulerError ?? SchedulerError(.storage, "\(error)"))
-            }
-        }
+            }, onError: { onError(SchedulerError(wrapping: $0)) })
     }
+
+    var interval: Double { configuration.interval }
 }

@@ -4,7 +4,7 @@
 /// A store is a ``JobStore`` plus any of the ability protocols (``CompleteJobStore`` is all of
 /// the engine's). This is the one place that asks a store which it has; everything else takes
 /// the ability from here, and a missing one is handled the same way everywhere: an operator call
-/// that needs it is refused with one line naming what the store lacks (``require(_:)``), and a
+/// that needs it is refused with one line naming what the store lacks (``require(_:_:)``), and a
 /// scheduler says at start what it will not do (``Scheduler`` logs ``missingForScheduler``).
 public struct StoreAbilities: Sendable {
     /// Which ability, for messages.

@@ -149,18 +149,10 @@ final class ShellRunControl: Sendable {
 
     /// Waits until the child has exited or `timeout` has passed; returns whether it exited.
     func waitForExit(timeout: Duration) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await self.waitForExit()
-                return self.hasExited
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first || hasExited
-        }
+        let exited = await value(of: {
+            await self.waitForExit()
+            return self.hasExited
+        }, within: timeout)
+        return exited == true || hasExited
     }
 }

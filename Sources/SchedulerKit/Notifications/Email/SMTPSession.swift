@@ -184,19 +184,14 @@ struct SMTPSession {
         // still complete the promise; completing a promise twice is a no-op in NIO.
         channel.writeAndFlush(request).whenFailure { promise.fail($0) }
         do {
-            return try await withThrowingTaskGroup(of: SMTPReply?.self) { group in
-                group.addTask { try await promise.futureResult.get() }
-                group.addTask {
-                    // A cancelled sleep (the parent was cancelled) ends the wait the same way.
-                    try? await Task.sleep(for: timeout)
-                    return nil
-                }
-                let first = try await group.next() ?? nil
-                group.cancelAll()
-                if let reply = first { return reply }
-                channel.close(promise: nil)
-                throw StepTimedOut()
+            // A cancelled caller ends the wait as the timeout does. The future ignores
+            // cancellation: closing the channel fails it, so the race can end.
+            if let reply = try await value(
+                of: { try await promise.futureResult.get() }, within: timeout, onTimeout: { channel.close(promise: nil) })
+            {
+                return reply
             }
+            throw StepTimedOut()
         } catch is StepTimedOut {
             if Task.isCancelled { throw CancellationError() }
             throw SMTPError(

@@ -242,29 +242,22 @@ public final class WebhookSender: Sendable {
 
     /// Reads and discards the body until it ends, the byte budget is spent, or `deadline`.
     ///
-    /// A structured race: whichever child finishes first wins and the other is cancelled;
-    /// cancelling the reader makes AsyncHTTPClient drop the connection.
+    /// A structured race (`value(of:within:)`): whichever finishes first wins and the other is
+    /// cancelled; cancelling the reader makes AsyncHTTPClient drop the connection.
     private func drain(_ body: HTTPClientResponse.Body, until deadline: NIODeadline) async {
         let limit = configuration.maximumResponseBodyBytes
         let remaining = deadline - NIODeadline.now()
         guard remaining > .zero else { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                var received = 0
-                do {
-                    for try await chunk in body {
-                        received += chunk.readableBytes
-                        if received > limit { break }
-                    }
-                } catch {
-                    // Ignored on purpose: the status already decided the outcome.
+        _ = await value(of: {
+            var received = 0
+            do {
+                for try await chunk in body {
+                    received += chunk.readableBytes
+                    if received > limit { break }
                 }
+            } catch {
+                // Ignored on purpose: the status already decided the outcome.
             }
-            group.addTask {
-                try? await Task.sleep(for: .nanoseconds(remaining.nanoseconds))
-            }
-            await group.next()
-            group.cancelAll()
-        }
+        }, within: .nanoseconds(remaining.nanoseconds))
     }
 }
