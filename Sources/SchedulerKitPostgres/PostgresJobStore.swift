@@ -35,8 +35,9 @@ public final class PostgresJobStore: JobStore, Sendable {
         public var maximumConnections = 8
         /// How long connecting may take before the store gives up (seconds, default 10).
         public var connectTimeout: Double = 10
-        /// Writes the notifications of run transitions in the same transactions.
-        public var outbox: any OutboxPolicy = NoOutbox()
+        /// Writes the notifications of run transitions in the same transactions (default: the
+        /// alerts and state webhooks of SPEC §4, as the SQLite store; ``NoOutbox`` for none).
+        public var outbox: any OutboxPolicy = NotificationOutbox()
         /// The largest artifact accepted, in bytes (default 256 MiB); all are kept in the database.
         public var artifactSizeLimit = 256 * 1024 * 1024
         /// Whose clock the engine's transitions use (default `.database`).
@@ -48,6 +49,13 @@ public final class PostgresJobStore: JobStore, Sendable {
         public var listensForChanges = true
         /// Opens without migrating: a database without the current schema is refused.
         public var readOnly = false
+        /// Seconds a connection of this store may sit idle inside a transaction before the server
+        /// ends its session (`idle_in_transaction_session_timeout`, default 10; 0 sends nothing).
+        /// The store never waits on anything but the database inside a transaction, so only a
+        /// process that stopped mid-transaction (cut off, frozen, `SIGSTOP`) reaches it, and its
+        /// row locks would otherwise keep every other node from reaping its runs until it came
+        /// back. Poolers that refuse unknown startup parameters need 0 here.
+        public var idleInTransactionTimeout: Double = 10
         public var logger = Logger(label: "SchedulerKit.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
         public init() {}
     }
@@ -102,6 +110,10 @@ public final class PostgresJobStore: JobStore, Sendable {
             tls: url.sslMode == "disable" ? .disable : (url.sslMode == "require" ? .require(.makeClientConfiguration()) : .prefer(.makeClientConfiguration())))
         clientConfig.options.maximumConnections = max(1, configuration.maximumConnections)
         clientConfig.options.connectTimeout = .milliseconds(Int64(configuration.connectTimeout * 1000))
+        if configuration.idleInTransactionTimeout > 0 {
+            let ms = Int((configuration.idleInTransactionTimeout * 1000).rounded())
+            clientConfig.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", "\(ms)")]
+        }
         let client = PostgresClient(configuration: clientConfig, backgroundLogger: configuration.logger)
         let store = PostgresJobStore(url: url, configuration: configuration, client: client)
         store.runner.withLock { $0 = Task { await client.run() } }

@@ -33,9 +33,10 @@ extension PeriodicService {
             delay = interval
             do {
                 onPass(try await runOnce())
-            } catch is CancellationError {
-                return
             } catch {
+                // A pass cut short by the loop's own cancellation is not a failure; any other
+                // error (a store's CancellationError included) is reported and the loop goes on.
+                if Task.isCancelled { return }
                 onError(error)
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import SchedulerKit
+import SchedulerKitPostgres
 import Testing
 
 /// The abilities are found once (``StoreAbilities``), and both stores have every one of them:
@@ -15,6 +16,13 @@ import Testing
             #expect(abilities.missingForScheduler.isEmpty)
             #expect(SchedulerClient(store: fx.store).abilities.has(.tokens))
         }
+    }
+
+    /// Both stores write alerts unless told not to: a program that embeds PostgreSQL with the
+    /// default settings got no alerts at all before (its default was `NoOutbox`).
+    @Test func bothStoresWriteNotificationsByDefault() {
+        #expect(SQLiteJobStore.Configuration().outbox is NotificationOutbox)
+        #expect(PostgresJobStore.Configuration().outbox is NotificationOutbox)
     }
 
     @Test func aMissingAbilityIsOneRefusalLine() {
