@@ -69,27 +69,8 @@ struct PostgresCommandTests {
     /// ends `system_error`/`lost`, reaped by a live node; a job due every second goes on being
     /// run by the others, and no (job, slot, attempt) ever runs twice.
     @Test func threeDaemonsOneKilledMidRun() async throws {
-        try await PostgresTestServer.exclusively {
-            let server = try await Server.shared()
-            let url = try await server.makeDatabase()
-            let name = String(url.split(separator: "/").last!)
-            let sandbox = try Sandbox()
-            let pidFile = sandbox.path("long.pid")
-            try await Self.addLongAndTick(url: url, sandbox: sandbox, pidFile: pidFile)
-            let daemons = try Self.startDaemons(3, url: url, sandbox: sandbox)
-            defer {
-                for d in daemons { d.signal(SIGKILL) }
-                if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                    kill(pid, SIGKILL)
-                }
-            }
-            #expect(try await sandbox.run(["--db", url, "run-now", "long"]).status == 0)
-            var owner = ""
-            try await DaemonTests.waitUntil(timeout: 30, "the long run is running on some node") {
-                owner = try await server.psql(name, "SELECT coalesce(max(lease_owner), '') FROM runs WHERE job_name = 'long' AND status = 'running'")
-                return !owner.isEmpty && FileManager.default.fileExists(atPath: pidFile)
-            }
-            let victim = try Self.node(owning: owner, among: daemons)
+        try await Self.withLongRunOnOneOf(3) { c in
+            let (server, name, daemons, victim) = (c.server, c.name, c.daemons, c.victim)
             let ticksBefore = try await Self.succeededTicks(server, name)
             victim.signal(SIGKILL)
             _ = await victim.wait()
@@ -156,30 +137,8 @@ struct PostgresCommandTests {
     /// expires another node ends its run `system_error`/`lost`; when it comes back it finds the
     /// lease gone, stops its child and leaves the record as it is (SPEC §10, issue 10 item 4).
     @Test func aCutOffNodeComesBackToALostRun() async throws {
-        try await PostgresTestServer.exclusively {
-            let server = try await Server.shared()
-            let url = try await server.makeDatabase()
-            let name = String(url.split(separator: "/").last!)
-            let sandbox = try Sandbox()
-            let pidFile = sandbox.path("long.pid")
-            try await Self.addLongAndTick(url: url, sandbox: sandbox, pidFile: pidFile)
-            let daemons = try Self.startDaemons(2, url: url, sandbox: sandbox)
-            var childPid: Int32 = 0
-            defer {
-                for d in daemons {
-                    d.signal(SIGCONT)
-                    d.signal(SIGKILL)
-                }
-                if childPid > 0 { kill(childPid, SIGKILL) }
-            }
-            #expect(try await sandbox.run(["--db", url, "run-now", "long"]).status == 0)
-            var owner = ""
-            try await DaemonTests.waitUntil(timeout: 30, "the long run is running on some node") {
-                owner = try await server.psql(name, "SELECT coalesce(max(lease_owner), '') FROM runs WHERE job_name = 'long' AND status = 'running'")
-                return !owner.isEmpty && ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n")
-            }
-            childPid = Int32((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-            let victim = try Self.node(owning: owner, among: daemons)
+        try await Self.withLongRunOnOneOf(2) { c in
+            let (server, name, daemons, victim, childPid) = (c.server, c.name, c.daemons, c.victim, c.childPid)
             victim.signal(SIGSTOP)
 
             try await DaemonTests.waitUntil(timeout: 40, "the cut-off node's run is reaped as lost by the other") {
@@ -190,7 +149,6 @@ struct PostgresCommandTests {
             try await DaemonTests.waitUntil(timeout: 30, "the returning node stops its orphaned child") {
                 kill(childPid, 0) != 0 && errno == ESRCH
             }
-            childPid = 0
             let ticks = try await Self.succeededTicks(server, name)
             try await DaemonTests.waitUntil(timeout: 40, "both nodes go on running the tick job") {
                 try await Self.succeededTicks(server, name) >= ticks + 3
@@ -206,6 +164,51 @@ struct PostgresCommandTests {
     }
 
     // MARK: - Several daemons on one database
+
+    /// A fresh database with `long` and `tick` (``addLongAndTick(url:sandbox:pidFile:)``),
+    /// `count` daemons on it, and `long` started on one of them.
+    struct LongRunCluster {
+        let server: Server
+        let name: String
+        let daemons: [ChildProcess]
+        /// The daemon running `long`.
+        let victim: ChildProcess
+        /// The pid of `long`'s child.
+        let childPid: Int32
+    }
+
+    /// Runs `body` with a ``LongRunCluster``; afterwards every daemon (stopped ones too) and the
+    /// long run's child are killed.
+    static func withLongRunOnOneOf(_ count: Int, _ body: (LongRunCluster) async throws -> Void) async throws {
+        try await PostgresTestServer.exclusively {
+            let server = try await Server.shared()
+            let url = try await server.makeDatabase()
+            let name = String(url.split(separator: "/").last!)
+            let sandbox = try Sandbox()
+            let pidFile = sandbox.path("long.pid")
+            try await addLongAndTick(url: url, sandbox: sandbox, pidFile: pidFile)
+            let daemons = try startDaemons(count, url: url, sandbox: sandbox)
+            defer {
+                for d in daemons {
+                    d.signal(SIGCONT)
+                    d.signal(SIGKILL)
+                }
+                if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                    kill(pid, SIGKILL)
+                }
+            }
+            #expect(try await sandbox.run(["--db", url, "run-now", "long"]).status == 0)
+            var owner = ""
+            try await DaemonTests.waitUntil(timeout: 30, "the long run is running on some node") {
+                owner = try await server.psql(name, "SELECT coalesce(max(lease_owner), '') FROM runs WHERE job_name = 'long' AND status = 'running'")
+                // the child has written its whole pid line
+                return !owner.isEmpty && ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n")
+            }
+            let childPid = Int32((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            let victim = try node(owning: owner, among: daemons)
+            try await body(LongRunCluster(server: server, name: name, daemons: daemons, victim: victim, childPid: childPid))
+        }
+    }
 
     /// `count` daemons on `url` with a 2 s lease, each logging to `daemon-N.log` in the sandbox.
     static func startDaemons(_ count: Int, url: String, sandbox: Sandbox) throws -> [ChildProcess] {

@@ -36,6 +36,9 @@ public struct DeliveryDispatcher: Sendable, PeriodicService {
         /// reaper when it ends lost runs, by the end of each attempt, and by the scheduler's
         /// detection of other processes' commits (within a second).
         public var pollInterval: Double = 30
+        /// The error an email delivery records when the scheduler has no SMTP server: a program
+        /// says here how its operator gives one (schedctl names its `--smtp` option).
+        public var withoutSMTPServer = "no SMTP server configured (the scheduler was started without one)"
         public init() {}
     }
 
@@ -137,7 +140,7 @@ public struct DeliveryDispatcher: Sendable, PeriodicService {
                 result = await transport.send(d)
             } else {
                 let what = d.channel == .email
-                    ? "no SMTP server configured (the scheduler was started without one)"
+                    ? configuration.withoutSMTPServer
                     : "no transport for \(d.channel.rawValue)"
                 result = .retryable(message: what, statusCode: nil, retryAfter: nil)
             }

@@ -85,6 +85,7 @@ struct DaemonCommand: AsyncParsableCommand {
         configuration.concurrency = concurrency
         configuration.shutdownGrace = shutdownGrace
         configuration.smtp = smtpConfiguration
+        configuration.dispatcher.withoutSMTPServer = "no SMTP server configured (schedctl daemon --smtp URL, or SCHEDCTL_SMTP_URL)"
         configuration.logger = logger
         let scheduler = Scheduler(store: store, configuration: configuration)
         logger.info(
