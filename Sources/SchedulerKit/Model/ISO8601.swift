@@ -8,9 +8,43 @@ public enum ISO8601 {
         let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let secs = floorDiv(totalMillis, 1000)
         let ms = Int(totalMillis - secs * 1000)
-        var s = civilString(seconds: secs)
-        if milliseconds { s += "." + pad(ms, 3) }
-        return s + "Z"
+        let days = floorDiv(secs, 86400)
+        let (y, m, d) = civilFromDays(days)
+        guard (0...9999).contains(y) else {
+            var s = civilString(seconds: secs)
+            if milliseconds { s += "." + pad(ms, 3) }
+            return s + "Z"
+        }
+        // Every JSON timestamp and table cell goes through here: written as bytes at once.
+        let rem = Int(secs - days * 86400)
+        return String(unsafeUninitializedCapacity: 24) { out in
+            func put(_ v: Int, _ width: Int, at i: Int) {
+                var v = v
+                for k in stride(from: i + width - 1, through: i, by: -1) {
+                    out[k] = UInt8(48 + v % 10)
+                    v /= 10
+                }
+            }
+            put(y, 4, at: 0)
+            out[4] = 45  // -
+            put(m, 2, at: 5)
+            out[7] = 45
+            put(d, 2, at: 8)
+            out[10] = 84  // T
+            put(rem / 3600, 2, at: 11)
+            out[13] = 58  // :
+            put(rem % 3600 / 60, 2, at: 14)
+            out[16] = 58
+            put(rem % 60, 2, at: 17)
+            guard milliseconds else {
+                out[19] = 90  // Z
+                return 20
+            }
+            out[19] = 46  // .
+            put(ms, 3, at: 20)
+            out[23] = 90
+            return 24
+        }
     }
 
     /// `2026-03-08T03:00:00-04:00`: wall time in `zone` with the zone's offset at that instant.

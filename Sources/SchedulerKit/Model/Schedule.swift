@@ -66,13 +66,19 @@ public enum Schedule: Sendable, Hashable {
 ///
 /// - throws: `SchedulerError.invalidInput` when the zone is unknown.
 public func parseTimeZone(_ name: String) throws(SchedulerError) -> TimeZone {
-    let trimmed = name.trimmingCharacters(in: .whitespaces)
-    if trimmed == "UTC" || trimmed == "Z" { return TimeZone(identifier: "UTC")! }
+    // Every stored cron job's zone is parsed when it is read: the common names skip the
+    // trimming and the lookup.
+    if name == "UTC" || name == "Z" { return utcZone }
+    let padded = name.first?.isWhitespace == true || name.last?.isWhitespace == true
+    let trimmed = padded ? name.trimmingCharacters(in: .whitespaces) : name
+    if trimmed == "UTC" || trimmed == "Z" { return utcZone }
     guard !trimmed.isEmpty, let zone = TimeZone(identifier: trimmed) else {
         throw SchedulerError(.invalidInput, "time zone: \"\(name)\": unknown time zone; expected an IANA name such as Europe/Paris or UTC")
     }
     return zone
 }
+
+private let utcZone = TimeZone(identifier: "UTC")!
 
 /// Parses a duration (`90s`, `15m`, `2h`, `1d`, `1h30m`) into whole seconds.
 ///

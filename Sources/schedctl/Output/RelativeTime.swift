@@ -34,8 +34,8 @@ enum RelativeTime {
     /// `09:30:00Z` when `date` falls on the same UTC day as `now`, else `2026-11-24T09:30:00Z`.
     static func absolute(_ date: Date, now: Date) -> String {
         let full = ISO8601.string(date, milliseconds: false)
-        let today = ISO8601.string(now, milliseconds: false)
-        if full.prefix(10) == today.prefix(10) { return String(full.dropFirst(11)) }
+        let day = { (d: Date) in (d.timeIntervalSince1970 / 86400).rounded(.down) }
+        if day(date) == day(now) { return String(full.dropFirst(11)) }
         return full
     }
 

@@ -4,9 +4,14 @@ struct Table {
     struct Cell {
         var text: String
         var color: Style.Color?
+        /// Characters shown: counted once (a table of 10,000 jobs has 50,000 cells), and for
+        /// ASCII text, the common case, without walking grapheme clusters.
+        let width: Int
         init(_ text: String, _ color: Style.Color? = nil) {
             self.text = text
             self.color = color
+            let utf8 = text.utf8
+            width = utf8.allSatisfy { $0 < 0x80 } ? utf8.count : text.count
         }
     }
 
@@ -23,22 +28,22 @@ struct Table {
         var widths = header ? headers.map(\.count) : headers.map { _ in 0 }
         for row in rows {
             for (i, cell) in row.enumerated() where i < widths.count {
-                widths[i] = max(widths[i], cell.text.count)
+                widths[i] = max(widths[i], cell.width)
             }
         }
         var out = ""
         out.reserveCapacity((widths.reduce(0, +) + 2 * widths.count + 1) * (rows.count + 1))
         func line(_ cells: [Cell]) {
-            var text = ""
-            for (i, cell) in cells.enumerated() {
-                if i > 0 { text += "  " }
-                text += style.paint(cell.text, cell.color)
-                if i < cells.count - 1, i < widths.count, widths[i] > cell.text.count {
-                    text += String(repeating: " ", count: widths[i] - cell.text.count)
+            // Cells are padded only up to the last one that shows text: no trailing blanks.
+            let shown = cells.lastIndex { !$0.text.isEmpty } ?? -1
+            for (i, cell) in cells.enumerated() where i <= shown {
+                if i > 0 { out += "  " }
+                out += style.paint(cell.text, cell.color)
+                if i < shown, i < widths.count, widths[i] > cell.width {
+                    out += String(repeating: " ", count: widths[i] - cell.width)
                 }
             }
-            while text.last == " " { text.removeLast() }
-            out += text
+            while out.utf8.last == 0x20 { out.removeLast() }
             out += "\n"
         }
         if header { line(headers.map { Cell($0, .bold) }) }

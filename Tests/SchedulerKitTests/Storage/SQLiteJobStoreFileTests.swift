@@ -179,8 +179,8 @@ struct SQLiteJobStoreFileTests {
             let check = try DatabaseQueue(path: db.path)
             defer { try? check.close() }
             let version = try await check.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") }
-            // v1, state_webhook_secret, api_tokens
-            #expect(version == 3)
+            // v1, state_webhook_secret, api_tokens, lean_add
+            #expect(version == 4)
         }
     }
 }

@@ -112,17 +112,11 @@ extension SQLiteJobStore {
     }
 
     static func insertJob(_ db: Database, _ job: Job) throws {
-        try db.execute(
-            cached: "INSERT INTO jobs (\(RowDecoding.jobColumns)) VALUES (\(placeholders(26)))",
-            arguments: RowDecoding.jobArguments(job))
+        try db.execute(cached: insertJobSQL, arguments: RowDecoding.jobArguments(job))
     }
 
     static func updateJob(_ db: Database, _ job: Job) throws {
-        try db.execute(
-            cached: """
-                UPDATE jobs SET (\(RowDecoding.jobColumns)) = (\(placeholders(26))) WHERE id = ?
-                """,
-            arguments: RowDecoding.jobArguments(job) + [job.id.rawValue])
+        try db.execute(cached: updateJobSQL, arguments: RowDecoding.jobArguments(job) + [job.id.rawValue])
     }
 
     static func insertAudit(_ db: Database, _ record: AuditRecord, details: String? = nil, jobId: JobID?, jobName: String?) throws {
@@ -130,6 +124,11 @@ extension SQLiteJobStore {
             cached: "INSERT INTO audit_log (at, actor, action, job_id, job_name, details) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [ms(record.at), record.actor, record.action.rawValue, jobId?.rawValue, jobName, details ?? record.detailsJSON])
     }
+
+    // Built once: a statement's SQL is its key in the connection's statement cache.
+    private static let insertJobSQL = "INSERT INTO jobs (\(RowDecoding.jobColumns)) VALUES (\(placeholders(RowDecoding.jobColumnCount)))"
+    private static let updateJobSQL =
+        "UPDATE jobs SET (\(RowDecoding.jobColumns)) = (\(placeholders(RowDecoding.jobColumnCount))) WHERE id = ?"
 
     static func placeholders(_ n: Int) -> String {
         Array(repeating: "?", count: n).joined(separator: ", ")

@@ -176,6 +176,31 @@ extension SQLiteJobStore {
                 );
                 """)
         },
+        // A lighter add (issue 13, decision 0033): every btree a transaction touches is one more
+        // page written to the WAL. `audit_log` keeps its ids without AUTOINCREMENT (whose
+        // `sqlite_sequence` row was a page of its own in every add), and `jobs_status` goes: a
+        // status filter or count reads the jobs table, which a scheduler's jobs fit in.
+        SchemaMigration("lean_add") { db in
+            try db.execute(sql: """
+                CREATE TABLE audit_log_lean (
+                    id INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    job_id TEXT,
+                    job_name TEXT,
+                    details TEXT NOT NULL DEFAULT '{}'
+                );
+                INSERT INTO audit_log_lean (id, at, actor, action, job_id, job_name, details)
+                    SELECT id, at, actor, action, job_id, job_name, details FROM audit_log;
+                DROP TABLE audit_log;
+                ALTER TABLE audit_log_lean RENAME TO audit_log;
+                CREATE INDEX audit_log_job ON audit_log (job_id, id);
+                CREATE INDEX audit_log_at ON audit_log (at);
+                DELETE FROM sqlite_sequence WHERE name = 'audit_log';
+                DROP INDEX jobs_status;
+                """)
+        },
     ]
 
     /// Brings the schema up to date inside one `BEGIN IMMEDIATE` transaction, so that of several

@@ -9,6 +9,8 @@ enum RowDecoding {
         state_webhook_secret
         """
 
+    static let jobColumnCount = 26
+
     /// Decodes a row of `SELECT \(jobColumns)`, by position.
     static func job(_ row: Row) throws -> Job {
         let schedule = try StoredSchedule(
