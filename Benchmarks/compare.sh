@@ -42,6 +42,11 @@ fi
 if want add || want dispatch; then
   run "$PY" "$PEERS/sqlite_limit.py" --modes wal:NORMAL --db "$SCRATCH/limit.db"
 fi
+if want add; then
+  # the same SQLite work as one addJob (this build's schema, two rows, one transaction), by Python
+  "$SCHEDCTL" add floor-schema --db "$SCRATCH/schema.sqlite" --every 1h -- true >/dev/null
+  run "$PY" floors/add_floor.py --schema "$SCRATCH/schema.sqlite" --db "$SCRATCH/add_floor.db"
+fi
 if want add || want list; then
   want add && run "$PY" "$PEERS/apscheduler_sqlite.py" --sqlite-mode wal-normal --db "$SCRATCH/aps.sqlite"
   want add && run "$BENCH" add
