@@ -40,12 +40,13 @@ public actor Scheduler: Service {
     nonisolated let dispatcherStopped = FirstOf<Bool>()
     private nonisolated let handlers = Mutex<[String: JobHandler]>([:])
     private nonisolated let stopRequested = Mutex(false)
-    private let recorder: CompletionRecorder
+    private let writer: EndingWriter
     private var running: [RunID: FirstOf<StopReason>] = [:]
-    /// Endings waiting to be recorded together with the next claim (one transaction for both).
-    private var endings: [CompleteRunParams] = []
-    /// Whether the claim loop takes endings; when it does not (shutdown), the recorder does.
-    private var claimLoopActive = false
+    /// Every ending not yet recorded: the claim loop records them with its next claim (one
+    /// transaction for both), the writer those the claim loop will not take.
+    private var endings = PendingEndings()
+    /// Whether the writer is recording a batch (one writer pass at a time).
+    private var writerBusy = false
     private var phase = Phase.idle
     private let drained = FirstOf<Bool>()
 
@@ -60,7 +61,7 @@ public actor Scheduler: Service {
         let metrics = configuration.metrics
         let hub = EventHub<SchedulerEvent>(tap: { metrics.record($0) })
         self.hub = hub
-        self.recorder = CompletionRecorder(store: store, logger: configuration.logger) { hub.emit(.storeError($0)) }
+        self.writer = EndingWriter(store: store, logger: configuration.logger) { hub.emit(.storeError($0)) }
         if configuration.registersShellHandler {
             handlers.withLock { $0[ShellPayload.kind] = ShellHandler.make(configuration: configuration) }
         }
@@ -209,26 +210,20 @@ public actor Scheduler: Service {
     private func claimLoop(launch: (ClaimedRun, FirstOf<StopReason>) -> Void) async {
         var backoff = 0.25
         var retryAfter = Self.firstRetry
-        claimLoopActive = true
+        endings.claimLoopStarted()
         defer {
-            claimLoopActive = false
-            // Endings that arrived for a pass that will not come: the recorder writes them.
-            let leftover = endings
-            endings = []
-            for ending in leftover { recordAlone(ending) }
+            // Endings that arrived for a pass that will not come, and every later one: the writer's.
+            endings.claimLoopStopped()
+            startWriter()
         }
         while !isStopping {
-            // Workers of runs started together free up together: while few are free and others
-            // are finishing, let them finish (a bounded number of yields) so that one transaction
-            // records many endings and starts many runs.
-            var settled = endings.count
-            for _ in 0..<16 where running.count > endings.count && busyWorkers > configuration.concurrency / 2 {
-                await Task.yield()
-                if endings.count == settled { break }
-                settled = endings.count
+            // Workers of runs started together free up together: let them finish (a bounded
+            // number of yields) so that one transaction records many endings and starts many runs.
+            await gatherEndings {
+                PendingEndings.claimShouldWait(
+                    running: $0.running.count, waiting: $0.endings.claimCount, concurrency: $0.configuration.concurrency)
             }
-            let batch = endings
-            endings = []
+            let batch = endings.takeForClaim(max: .max)
             let free = max(0, configuration.concurrency - (running.count - batch.count))
             let now = clock.now()
             var params = ClaimParams(
@@ -262,7 +257,7 @@ public actor Scheduler: Service {
                 if isStopping { break }
                 let seen = wake.generation
                 // More endings, or a full batch (more may be waiting): go again before sleeping.
-                if !endings.isEmpty { continue }
+                if endings.claimCount > 0 { continue }
                 let filledWorkers = free > 0 && result.started.count == free
                 if result.created.count >= configuration.maxEnqueuePerClaim || (filledWorkers && running.count < configuration.concurrency) {
                     continue
@@ -283,8 +278,9 @@ public actor Scheduler: Service {
                     await waitForWake(after: seen, until: deadline)
                 }
             } catch {
-                // The endings must not be lost: the recorder retries them on its own.
-                for ending in batch { recordAlone(ending) }
+                // The endings must not be lost: the writer retries them on their own.
+                endings.giveBackToWriter(batch)
+                startWriter()
                 let seen = wake.generation
                 let e = SchedulerError(wrapping: error)
                 hub.emit(.storeError(e))
@@ -295,16 +291,34 @@ public actor Scheduler: Service {
         }
     }
 
-    /// Workers whose run has not ended yet.
-    private var busyWorkers: Int { running.count - endings.count }
-
-    /// Records one ending through the recorder (retries, then `store_error`), outside the claim loop.
-    private func recordAlone(_ ending: CompleteRunParams) {
-        let recorder = self.recorder
-        Task {
-            let result = await recorder.record(ending)
-            self.finished(ending.runId, result)
+    /// Lets endings arrive (yielding, 16 times at most) while `wait` holds and each yield brings
+    /// more: the one place where endings are gathered into a batch.
+    private func gatherEndings(while wait: (isolated Scheduler) -> Bool) async {
+        var seen = endings.count
+        for _ in 0..<16 where wait(self) {
+            await Task.yield()
+            if endings.count == seen { break }
+            seen = endings.count
         }
+    }
+
+    /// Starts a writer pass unless one is going: it records the writer's endings in batches.
+    private func startWriter() {
+        guard !writerBusy, endings.writerHasWork else { return }
+        writerBusy = true
+        Task { await self.writerPass() }
+    }
+
+    private func writerPass() async {
+        // Endings of runs stopped together arrive together: one transaction, not one each.
+        await gatherEndings { _ in true }
+        while true {
+            let batch = endings.takeForWriter(max: writer.configuration.maxBatch)
+            if batch.isEmpty { break }
+            let results = await writer.write(batch)
+            for ending in batch { finished(ending.runId, results[ending.runId]) }
+        }
+        writerBusy = false
     }
 
     /// Sleeps until `deadline` (nil: no deadline) by the injected clock, or until woken.
@@ -368,13 +382,13 @@ public actor Scheduler: Service {
         return CompleteRunParams(runId: run.id, outcome: outcome, now: clock.now(), retryJitter: Double.random(in: 0...1))
     }
 
-    private func ended(_ ending: CompleteRunParams) async {
-        if claimLoopActive && !isStopping {
+    private func ended(_ ending: CompleteRunParams) {
+        switch endings.add(ending) {
+        case .claimLoop:
             // Recorded by the claim loop's next pass, in the transaction that hands out new runs.
-            endings.append(ending)
             wake.notify()
-        } else {
-            finished(ending.runId, await recorder.record(ending))
+        case .writer:
+            startWriter()
         }
     }
 
@@ -446,7 +460,7 @@ public actor Scheduler: Service {
         if !allDone {
             configuration.logger.warning("grace period over: cancelling \(running.count) run(s)")
             for stop in running.values { stop.settle(.shutdown) }
-            await recorder.stop()
+            writer.stop()
             _ = await drained.wait()
         }
     }

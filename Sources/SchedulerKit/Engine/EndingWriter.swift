@@ -1,16 +1,17 @@
 import Foundation
 import Logging
+import Synchronization
 
-/// Records run endings with group commit: endings that arrive while a write is in flight go
-/// together in the next transaction, so throughput grows with load instead of paying one
-/// commit per run.
+/// Records a batch of run endings on its own, for the endings that do not go with a claim
+/// (``PendingEndings/Route/writer``): after the claim loop has stopped, and a batch whose claim
+/// transaction failed. It does not batch; ``PendingEndings`` hands it its batches.
 ///
-/// A failing store is retried: first the ending as it was, then, when that keeps failing, the
-/// run is recorded as `system_error`/`store_error`, retried with a capped backoff until it
-/// sticks or the scheduler stops.
-actor CompletionRecorder {
+/// A failing store is retried: first the endings as they were, then, when that keeps failing,
+/// the runs are recorded as `system_error`/`store_error`, retried with a capped backoff until it
+/// sticks or the scheduler gives up at shutdown (``stop()``).
+final class EndingWriter: Sendable {
     struct Configuration: Sendable {
-        /// Endings per transaction at most.
+        /// Endings per transaction at most (the scheduler's batches, both ways).
         var maxBatch = 256
         /// Real seconds between attempts to record the original ending.
         var retryDelays: [Double] = [0.05, 0.2, 0.5, 1, 2]
@@ -18,13 +19,11 @@ actor CompletionRecorder {
         var maxBackoff: Double = 30
     }
 
+    let configuration: Configuration
     private let store: any JobStore
-    private let configuration: Configuration
     private let logger: Logger
     private let onError: @Sendable (SchedulerError) -> Void
-    private var pending: [(CompleteRunParams, CheckedContinuation<CompletionResult?, Never>)] = []
-    private var flushing = false
-    private var stopping = false
+    private let stopping = Mutex(false)
 
     init(store: any JobStore, configuration: Configuration = Configuration(), logger: Logger, onError: @escaping @Sendable (SchedulerError) -> Void) {
         self.store = store
@@ -34,39 +33,10 @@ actor CompletionRecorder {
     }
 
     /// After this, a store that keeps failing is given up on (the run is logged as unrecorded).
-    func stop() { stopping = true }
+    func stop() { stopping.withLock { $0 = true } }
 
-    /// Records one ending; returns what the store recorded, or nil when it could not be recorded.
-    func record(_ params: CompleteRunParams) async -> CompletionResult? {
-        await withCheckedContinuation { continuation in
-            pending.append((params, continuation))
-            if !flushing {
-                flushing = true
-                Task { await self.flush() }
-            }
-        }
-    }
-
-    private func flush() async {
-        // Endings of runs started together arrive together: let the others in before writing,
-        // as long as each yield brings more (bounded), so the batch is one transaction, not two.
-        var seen = 0
-        for _ in 0..<16 where pending.count != seen {
-            seen = pending.count
-            await Task.yield()
-        }
-        while !pending.isEmpty {
-            let batch = Array(pending.prefix(configuration.maxBatch))
-            pending.removeFirst(batch.count)
-            let results = await write(batch.map(\.0))
-            for (params, continuation) in batch {
-                continuation.resume(returning: results[params.runId])
-            }
-        }
-        flushing = false
-    }
-
-    private func write(_ params: [CompleteRunParams]) async -> [RunID: CompletionResult] {
+    /// Records `params`; returns what the store recorded, by run (a run missing from it could not be recorded).
+    func write(_ params: [CompleteRunParams]) async -> [RunID: CompletionResult] {
         var lastError: SchedulerError?
         for delay in [0] + configuration.retryDelays {
             if delay > 0 { try? await Task.sleep(for: .milliseconds(Int(delay * 1000))) }
@@ -95,7 +65,7 @@ actor CompletionRecorder {
             } catch {
                 let e = SchedulerError(wrapping: error)
                 onError(e)
-                if stopping {
+                if stopping.withLock({ $0 }) {
                     logger.error(
                         "giving up recording \(params.count) run ending(s) at shutdown",
                         metadata: ["runs": "\(params.map(\.runId.rawValue))", "error": "\(e.message)"])
