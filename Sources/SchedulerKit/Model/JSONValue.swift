@@ -36,6 +36,12 @@ public indirect enum JSONValue: Sendable, Hashable, ExpressibleByStringLiteral, 
         .object(dictionary.keys.sorted().map { ($0, dictionary[$0]!) })
     }
 
+    /// An object from literal members, sorted by key (the output of ``members(_:)`` without
+    /// building a dictionary first). Keys must be distinct.
+    public static func object(sorting members: KeyValuePairs<String, JSONValue>) -> JSONValue {
+        .object(members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+
     /// A number of seconds: whole numbers as integers, others as decimals, nil as null.
     public static func seconds(_ value: Double?) -> JSONValue {
         guard let value, value.isFinite else { return .null }
@@ -52,72 +58,122 @@ public indirect enum JSONValue: Sendable, Hashable, ExpressibleByStringLiteral, 
     /// Compact (or pretty, two-space indented) JSON text; object keys in the order given, or
     /// sorted with `sortedKeys`.
     public func serialized(pretty: Bool = false, sortedKeys: Bool = false) -> String {
-        var out = ""
+        String(decoding: serializedBytes(pretty: pretty, sortedKeys: sortedKeys), as: UTF8.self)
+    }
+
+    /// The UTF-8 bytes of ``serialized(pretty:sortedKeys:)``, for writing to a socket or a file
+    /// without making a `String` first.
+    public func serializedBytes(pretty: Bool = false, sortedKeys: Bool = false) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(into: &out, pretty: pretty, sorted: sortedKeys, indent: 0)
         return out
     }
 
-    private func write(into out: inout String, pretty: Bool, sorted: Bool, indent: Int) {
+    private func write(into out: inout [UInt8], pretty: Bool, sorted: Bool, indent: Int) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): Self.writeInteger(i, into: &out)
         case .double(let d):
-            if d.isFinite {
-                out += d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+            if !d.isFinite {
+                out.append(contentsOf: "null".utf8)
+            } else if d == d.rounded() && abs(d) < 1e15 {
+                Self.writeInteger(Int64(d), into: &out)
             } else {
-                out += "null"
+                out.append(contentsOf: String(d).utf8)
             }
         case .string(let s): Self.escape(s, into: &out)
         case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "["
+            if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if pretty { Self.newline(indent + 1, into: &out) }
                 item.write(into: &out, pretty: pretty, sorted: sorted, indent: indent + 1)
             }
-            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
-            out += "]"
+            if pretty { Self.newline(indent, into: &out) }
+            out.append(UInt8(ascii: "]"))
         case .object(let unordered):
-            if unordered.isEmpty { out += "{}"; return }
+            if unordered.isEmpty { out.append(contentsOf: "{}".utf8); return }
             let members = sorted ? unordered.sorted { $0.0 < $1.0 } : unordered
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (i, (k, v)) in members.enumerated() {
-                if i > 0 { out += "," }
-                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if pretty { Self.newline(indent + 1, into: &out) }
                 Self.escape(k, into: &out)
-                out += pretty ? ": " : ":"
+                out.append(UInt8(ascii: ":"))
+                if pretty { out.append(UInt8(ascii: " ")) }
                 v.write(into: &out, pretty: pretty, sorted: sorted, indent: indent + 1)
             }
-            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
-            out += "}"
+            if pretty { Self.newline(indent, into: &out) }
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func escape(_ s: String, into out: inout String) {
-        out += "\""
-        // Most strings (ids, names, timestamps) need no escape: append them whole. 0xE2 starts
-        // U+2028 and U+2029, which are escaped too.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
-            out += s
-            out += "\""
-            return
+    private static func newline(_ indent: Int, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
+    }
+
+    /// Decimal digits of `value`, written without an intermediate `String`.
+    private static func writeInteger(_ value: Int64, into out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var n = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var i = 20
+            repeat {
+                i -= 1
+                digits[i] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+            } while n > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i...]))
         }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// A JSON string: quotes, backslashes and control characters escaped, and U+2028 / U+2029
+    /// (which end a line in JavaScript); the runs between escapes are copied whole.
+    private static func escape(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            var copied = 0
+            var i = 0
+            func flush(upTo end: Int) {
+                if end > copied { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<end])) }
             }
+            while i < bytes.count {
+                let b = bytes[i]
+                var width = 1
+                let escaped: [UInt8]?
+                switch b {
+                case UInt8(ascii: "\""): escaped = Array("\\\"".utf8)
+                case UInt8(ascii: "\\"): escaped = Array("\\\\".utf8)
+                case UInt8(ascii: "\n"): escaped = Array("\\n".utf8)
+                case UInt8(ascii: "\r"): escaped = Array("\\r".utf8)
+                case UInt8(ascii: "\t"): escaped = Array("\\t".utf8)
+                case 0..<0x20:
+                    escaped = Array("\\u00".utf8) + [hexDigits[Int(b >> 4)], hexDigits[Int(b & 0xF)]]
+                case 0xE2 where i + 2 < bytes.count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9):
+                    width = 3
+                    escaped = Array((bytes[i + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
+                default:
+                    escaped = nil
+                }
+                if let escaped {
+                    flush(upTo: i)
+                    out.append(contentsOf: escaped)
+                    i += width
+                    copied = i
+                } else {
+                    i += 1
+                }
+            }
+            flush(upTo: bytes.count)
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Parses JSON text (objects keep their key order).

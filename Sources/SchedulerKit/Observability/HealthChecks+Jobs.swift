@@ -30,7 +30,7 @@ extension HealthChecks {
             id: CheckID.jobRetired, severity: .critical, category: "failures", job: job.name, jobId: job.id,
             message: "job \"\(job.name)\" was retired to failed after \(job.consecutiveErrors) consecutive errors\(last); "
                 + "it stays off until resumed with force",
-            details: .members([
+            details: .object(sorting: [
                 "consecutive_errors": .int(job.consecutiveErrors), "max_consecutive_errors": .int(job.maxConsecutiveErrors),
                 "last_run_at": .date(job.lastRunAt), "last_run_status": .string(job.lastRunStatus?.rawValue),
             ]))
@@ -43,7 +43,7 @@ extension HealthChecks {
         return HealthFinding(
             id: CheckID.failureStreak, severity: .warning, category: "failures", job: job.name, jobId: job.id,
             message: "job \"\(job.name)\" failed \(job.consecutiveErrors) time(s) in a row; it is retired at \(limit)",
-            details: .members([
+            details: .object(sorting: [
                 "consecutive_errors": .int(job.consecutiveErrors), "max_consecutive_errors": .int(limit),
                 "warn_at": .int(threshold), "last_run_status": .string(job.lastRunStatus?.rawValue),
             ]))
@@ -85,7 +85,7 @@ extension HealthChecks {
         return HealthFinding(
             id: CheckID.dormantJob, severity: .warning, category: "schedule", job: job.name, jobId: job.id,
             message: "job \"\(job.name)\" is active but \(lastRun): \(what)",
-            details: .members([
+            details: .object(sorting: [
                 "last_run_at": .date(job.lastRunAt), "since": .date(since), "first_missed_slot": .date(missed.first),
                 "missed_slots_at_least": .int(missed.count), "expected_interval_seconds": .seconds(expected),
                 "next_run_at": .date(job.nextRunAt), "schedule": .string(job.schedule.summary),

@@ -30,7 +30,7 @@ extension HealthChecks {
                     id: CheckID.stuckRun, severity: .critical, category: "runs", job: run.jobName, jobId: run.jobId,
                     message: "run \(run.id) of job \"\(run.jobName)\" is stuck: running for \(Self.span(now.timeIntervalSince(started))), "
                         + reasons.joined(separator: ", "),
-                    details: .members([
+                    details: .object(sorting: [
                         "run_id": .string(run.id.rawValue), "started_at": .date(run.startedAt),
                         "running_seconds": .seconds(Self.rounded(now.timeIntervalSince(started))),
                         "lease_owner": .string(run.leaseOwner), "lease_expires_at": .date(run.leaseExpiresAt),
@@ -63,7 +63,7 @@ extension HealthChecks {
                     id: CheckID.failureRateSpike, severity: .warning, category: "failures", job: job.name, jobId: job.id,
                     message: "job \"\(job.name)\" failed \(r.failures) of \(r.total) runs in the last \(Self.span(thresholds.recentWindow)) "
                         + "(\(Self.percent(recentRate))), against \(Self.percent(baseRate)) over the \(Self.span(thresholds.baselineWindow)) before",
-                    details: .members([
+                    details: .object(sorting: [
                         "recent_runs": .int(r.total), "recent_failures": .int(r.failures), "recent_rate": .double(Self.rounded(recentRate)),
                         "baseline_runs": .int(b.total), "baseline_failures": .int(b.failures),
                         "baseline_rate": .double(Self.rounded(baseRate)), "window_seconds": .seconds(thresholds.recentWindow),
@@ -124,7 +124,7 @@ extension HealthChecks {
                 id: CheckID.durationAnomaly, severity: .warning, category: "runs", job: w.sample.jobName, jobId: w.sample.jobId,
                 message: "run \(w.sample.id) of job \"\(w.sample.jobName)\" \(verb) \(Self.span(w.duration)), "
                     + "\(String(format: "%.1f", w.ratio))× the job's median of \(Self.span(w.median))",
-                details: .members([
+                details: .object(sorting: [
                     "run_id": .string(w.sample.id.rawValue), "status": .string(w.sample.status.rawValue),
                     "duration_seconds": .seconds(Self.rounded(w.duration)), "median_seconds": .seconds(Self.rounded(w.median)),
                     "ratio": .double((w.ratio * 10).rounded() / 10), "samples": .int(w.samples), "anomalous_runs": .int(list.count),
@@ -158,7 +158,7 @@ extension HealthChecks {
                 id: CheckID.systemErrorSpike, severity: .warning, category: "failures", job: single?.jobName, jobId: single?.jobId,
                 message: "\(total) run(s) ended system_error with code \(code) in the last \(Self.span(thresholds.systemErrorWindow)) "
                     + "(\(perJob.keys.sorted().joined(separator: ", ")))",
-                details: .members([
+                details: .object(sorting: [
                     "error_code": .string(code), "count": .int(total), "window_seconds": .seconds(thresholds.systemErrorWindow),
                     "jobs": .members(perJob.mapValues { .int($0) }),
                 ]))

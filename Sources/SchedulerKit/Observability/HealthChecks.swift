@@ -124,7 +124,7 @@ public struct HealthChecks: Sendable {
         return [
             HealthFinding(
                 id: CheckID.noLiveScheduler, severity: severity, category: "scheduler", message: message,
-                details: .members([
+                details: .object(sorting: [
                     "active_jobs": .int(active.count),
                     "overdue_jobs": .array(overdueJobs.map { .string($0.name) }),
                     "overdue_queued_runs": .int(overdueQueued.count),
@@ -134,7 +134,7 @@ public struct HealthChecks: Sendable {
     }
 
     static func instanceDetails(_ s: SchedulerInstance, now: Date, gone: Bool = false) -> JSONValue {
-        .members([
+        .object(sorting: [
             "id": .string(s.id), "host": .string(s.host), "pid": .int(s.pid), "version": .string(s.version),
             "process_gone": .bool(gone),
             "started_at": .date(s.startedAt), "last_tick_at": .date(s.lastTickAt),
@@ -158,7 +158,7 @@ public struct HealthChecks: Sendable {
                     id: CheckID.deliveryBacklog, severity: .warning, category: "deliveries",
                     message: "\(waiting) notification(s) waiting for more than \(Self.span(thresholds.deliveryBacklogAge)) "
                         + "(oldest created \(Self.ago(oldest, now)))",
-                    details: .members([
+                    details: .object(sorting: [
                         "pending": .int(waiting), "oldest_created_at": .date(oldest),
                         "oldest_age_seconds": .seconds(Self.rounded(now.timeIntervalSince(oldest))),
                         "by_channel": .members(byChannel),
@@ -173,7 +173,7 @@ public struct HealthChecks: Sendable {
                     id: CheckID.deliveryFailures, severity: .warning, category: "deliveries",
                     message: "\(dead + refused) notification(s) could not be delivered in the last "
                         + "\(Self.span(thresholds.deliveryFailureWindow)) (\(dead) gave up after retries, \(refused) refused)",
-                    details: .members([
+                    details: .object(sorting: [
                         "dead": .int(dead), "refused": .int(refused), "window_seconds": .seconds(thresholds.deliveryFailureWindow),
                     ])))
         }

@@ -11,7 +11,7 @@ extension WireJSON {
             stored = "file"
             path = p
         }
-        return .members([
+        return .object(sorting: [
             "id": .string(artifact.id),
             "run_id": .string(artifact.runId.rawValue),
             "job_id": .string(artifact.jobId.rawValue),
@@ -29,7 +29,7 @@ extension WireJSON {
     /// deliveries, audit_entries, pages_reclaimed, bytes_before, bytes_after`, and the settings
     /// used: `older_than_seconds, keep`.
     public static func prune(_ report: PruneReport, olderThan: Double?, keep: Int?) -> JSONValue {
-        .members([
+        .object(sorting: [
             "runs": .int(report.runs),
             "runs_by_age": .int(report.runsByAge),
             "runs_by_count": .int(report.runsByCount),

@@ -17,12 +17,12 @@ public enum WireJSON {
         let shell = job.kind == ShellPayload.kind ? try? job.payload.decode(ShellPayload.self) : nil
         var retry = JSONValue.null
         if let r = job.retry {
-            retry = .members([
+            retry = .object(sorting: [
                 "max_attempts": .int(r.maxAttempts), "initial_delay_seconds": .seconds(r.initialDelay),
                 "multiplier": .seconds(r.multiplier), "max_delay_seconds": .seconds(r.maxDelay),
             ])
         }
-        return .members([
+        return .object(sorting: [
             "id": .string(job.id.rawValue),
             "name": .string(job.name),
             "status": .string(job.status.rawValue),
@@ -55,11 +55,11 @@ public enum WireJSON {
     public static func schedule(_ schedule: Schedule) -> JSONValue {
         switch schedule {
         case .cron(let expression, let zone):
-            .members(["kind": .string("cron"), "expression": .string(expression.text), "timezone": .string(zone.scheduleName)])
+            .object(sorting: ["kind": .string("cron"), "expression": .string(expression.text), "timezone": .string(zone.scheduleName)])
         case .every(let seconds, let anchor):
-            .members(["kind": .string("every"), "seconds": .int(seconds), "anchor": .date(anchor)])
+            .object(sorting: ["kind": .string("every"), "seconds": .int(seconds), "anchor": .date(anchor)])
         case .at(let instant):
-            .members(["kind": .string("at"), "at": .date(instant)])
+            .object(sorting: ["kind": .string("at"), "at": .date(instant)])
         }
     }
 
@@ -67,7 +67,7 @@ public enum WireJSON {
     /// finished_at, exit_code, error_type, error_code, error_message`, plus `error_category,
     /// duration_seconds, queued_at, not_before`.
     public static func run(_ run: Run) -> JSONValue {
-        .members([
+        .object(sorting: [
             "id": .string(run.id.rawValue),
             "job_id": .string(run.jobId.rawValue),
             "job_name": .string(run.jobName),
@@ -92,7 +92,7 @@ public enum WireJSON {
     /// An alert: `id, job_id, alert_type, target, on_failure, on_timeout, on_system_error, secret, created_at`;
     /// the secret is `"***"` when set.
     public static func alert(_ alert: Alert) -> JSONValue {
-        .members([
+        .object(sorting: [
             "id": .string(alert.id),
             "job_id": .string(alert.jobId.rawValue),
             "alert_type": .string(alert.type.rawValue),
@@ -109,7 +109,7 @@ public enum WireJSON {
     /// secret (*** when set), status, attempts, next_attempt_at, last_error, last_status_code,
     /// created_at, updated_at, delivered_at`.
     public static func delivery(_ d: Delivery) -> JSONValue {
-        .members([
+        .object(sorting: [
             "id": .string(d.id),
             "run_id": .string(d.runId?.rawValue),
             "job_id": .string(d.jobId?.rawValue),
@@ -132,7 +132,7 @@ public enum WireJSON {
 
     /// An audit entry: `id, at, actor, action, job_id, job_name, details`.
     public static func audit(_ entry: AuditEntry) -> JSONValue {
-        .members([
+        .object(sorting: [
             "id": .int(entry.id),
             "at": .date(entry.at),
             "actor": .string(entry.actor),
@@ -156,7 +156,7 @@ public enum WireJSON {
 
     /// Parses a JSON object stored as text; an unreadable one becomes `{"raw": text}`.
     public static func parseObject(_ text: String) -> JSONValue {
-        (try? JSONValue.parse(text)) ?? .members(["raw": .string(text)])
+        (try? JSONValue.parse(text)) ?? .object(sorting: ["raw": .string(text)])
     }
 
     /// The wire spelling of a misfire policy: `run-once` or `skip` (as the CLI writes it).
