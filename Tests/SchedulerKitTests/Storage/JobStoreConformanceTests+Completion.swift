@@ -32,6 +32,38 @@ extension JobStoreConformanceTests {
             }
         }
 
+        /// Endings recorded together: each once (the same run twice: the second finds it ended),
+        /// a run that is gone skipped, and a job's streak counted across the batch.
+        @Test(arguments: StoreKind.allCases)
+        func aBatchOfEndingsIsRecordedEndingByEnding(kind: StoreKind) async throws {
+            try await StoreFixture.with(kind) { fx in
+                let a = try await fx.store.insert(
+                    makeJob("a", schedule: .every(seconds: 3600, anchor: t0)) { $0.overlap = .allow; $0.maxConsecutiveErrors = 2 })
+                let b = try await fx.store.insert(makeJob("b", schedule: .every(seconds: 3600, anchor: t0)))
+                let started = try await fx.store.claimDueRuns(claim(at: at(0))).started.map(\.run)
+                try await fx.store.enqueueRun(manualRun(of: a, at: at(1)), check: { _ in }, audit: nil)
+                let manual = try await fx.store.claimDueRuns(claim(at: at(1))).started.map(\.run)
+                let runsOfA = (started + manual).filter { $0.jobId == a.id }
+                let runOfB = try #require((started + manual).first { $0.jobId == b.id })
+                try #require(runsOfA.count == 2)
+                let ending = { (run: Run, outcome: RunOutcome) in CompleteRunParams(runId: run.id, outcome: outcome, now: at(5)) }
+                let results = try await fx.store.completeRuns([
+                    ending(runsOfA[0], handlerFailed), ending(runOfB, .succeeded()), ending(runsOfA[1], handlerFailed),
+                    CompleteRunParams(runId: RunID("01NOSUCHRUN000000000000000"), outcome: .succeeded(), now: at(5)),
+                    ending(runOfB, handlerFailed),
+                ])
+                #expect(results.map(\.run.id) == [runsOfA[0].id, runOfB.id, runsOfA[1].id, runOfB.id])
+                #expect(results.map(\.recorded) == [true, true, true, false])
+                #expect(results.map(\.run.status) == [.failed, .succeeded, .failed, .succeeded])
+                #expect(results[2].retired, "the second failure in the batch reaches the limit of 2")
+                #expect(try await fx.store.reload(runOfB).status == .succeeded)
+                let storedA = try await fx.store.reload(a)
+                #expect(storedA.consecutiveErrors == 2)
+                #expect(storedA.status == .failed, "retired")
+                #expect(try await fx.store.reload(b).lastRunStatus == .succeeded)
+            }
+        }
+
         @Test(arguments: StoreKind.allCases)
         func successIsRecordedOnRunAndJob(kind: StoreKind) async throws {
             try await StoreFixture.with(kind) { fx in

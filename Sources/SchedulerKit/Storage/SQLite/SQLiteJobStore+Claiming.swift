@@ -165,10 +165,32 @@ extension SQLiteJobStore {
     private func finishRuns(_ db: Database, _ params: [CompleteRunParams]) throws -> [CompletionResult] {
         // A run that vanished (pruned) has nothing to record; the others still are.
         var jobs = JobCache()
+        var batch: [RunID: Run]?
+        if params.count > 1 {
+            // The runs of the batch and their jobs in two statements, not two per ending. Ending
+            // a run changes no other run's row, so reading them all first reads what each
+            // ending would have read; jobs are kept up to date in the cache as endings change them.
+            let ids = JSONValue.array(params.map { .string($0.runId.rawValue) }).serialized()
+            let runs = try db.decodeAll(
+                cached: "SELECT \(RowDecoding.runColumns) FROM runs WHERE id IN (SELECT value FROM json_each(?))",
+                arguments: [ids], RowDecoding.run)
+            batch = Dictionary(runs.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            let found = try db.decodeAll(
+                cached: """
+                    SELECT \(RowDecoding.jobColumns) FROM jobs
+                    WHERE id IN (SELECT job_id FROM runs WHERE id IN (SELECT value FROM json_each(?)))
+                    """,
+                arguments: [ids], RowDecoding.job)
+            for run in runs { jobs.jobs[run.jobId] = .some(nil) }
+            for job in found { jobs.jobs[job.id] = .some(job) }
+        }
         let results: [CompletionResult] = try params.compactMap { p -> CompletionResult? in
-            guard let run = try Self.fetchRun(db, id: p.runId) else { return nil }
-            return try finishRun(
+            guard let run = try batch.map({ $0[p.runId] }) ?? Self.fetchRun(db, id: p.runId) else { return nil }
+            let result = try finishRun(
                 db, run: run, outcome: p.outcome, now: p.now.millisecondPrecision, retryJitter: p.retryJitter, jobs: &jobs)
+            // The same run twice in one batch: the second finds it ended, as it would in the table.
+            batch?[p.runId] = result.run
+            return result
         }
         try jobs.flush(db)
         return results
