@@ -2,7 +2,7 @@ import Foundation
 
 /// A JSON document with ordered object keys and explicit nulls: what every wire format and
 /// `--json` output of SchedulerKit is written with, so keys are present even when null.
-public indirect enum JSONValue: Sendable, Hashable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral, ExpressibleByNilLiteral {
+public enum JSONValue: Sendable, Hashable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral, ExpressibleByNilLiteral {
     case null
     case bool(Bool)
     case int(Int64)
