@@ -139,6 +139,12 @@ public enum JSONValue: Sendable, Hashable, ExpressibleByStringLiteral, Expressib
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { bytes in
+            // Most strings (ids, names, timestamps) need no escape: append them whole. 0xE2
+            // starts U+2028 and U+2029.
+            if !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
+                out.append(contentsOf: bytes)
+                return
+            }
             var copied = 0
             var i = 0
             func flush(upTo end: Int) {

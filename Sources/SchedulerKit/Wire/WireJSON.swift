@@ -67,25 +67,25 @@ public enum WireJSON {
     /// finished_at, exit_code, error_type, error_code, error_message`, plus `error_category,
     /// duration_seconds, queued_at, not_before`.
     public static func run(_ run: Run) -> JSONValue {
+        // Written in the output's (sorted) key order, so sorting them costs one pass.
         .object(sorting: [
+            "attempt": .int(run.attempt),
+            "duration_seconds": .seconds(run.duration.map { ($0 * 1000).rounded() / 1000 }),
+            "error_category": .string(run.errorCategory),
+            "error_code": .string(run.errorCode),
+            "error_message": .string(run.errorMessage),
+            "error_type": .string(run.errorType?.rawValue),
+            "exit_code": run.exitCode.map { .int(Int64($0)) } ?? .null,
+            "finished_at": .date(run.finishedAt),
             "id": .string(run.id.rawValue),
             "job_id": .string(run.jobId.rawValue),
             "job_name": .string(run.jobName),
-            "status": .string(run.status.rawValue),
-            "trigger": .string(run.trigger.rawValue),
-            "attempt": .int(run.attempt),
+            "not_before": .date(run.notBefore),
+            "queued_at": .date(run.queuedAt),
             "scheduled_for": .date(run.scheduledFor),
             "started_at": .date(run.startedAt),
-            "finished_at": .date(run.finishedAt),
-            "exit_code": run.exitCode.map { .int(Int64($0)) } ?? .null,
-            "error_type": .string(run.errorType?.rawValue),
-            "error_code": .string(run.errorCode),
-            "error_message": .string(run.errorMessage),
-            // additions
-            "error_category": .string(run.errorCategory),
-            "duration_seconds": .seconds(run.duration.map { ($0 * 1000).rounded() / 1000 }),
-            "queued_at": .date(run.queuedAt),
-            "not_before": .date(run.notBefore),
+            "status": .string(run.status.rawValue),
+            "trigger": .string(run.trigger.rawValue),
         ])
     }
 
