@@ -39,7 +39,10 @@ public enum JSONValue: Sendable, Hashable, ExpressibleByStringLiteral, Expressib
     /// An object from literal members, sorted by key (the output of ``members(_:)`` without
     /// building a dictionary first). Keys must be distinct.
     public static func object(sorting members: KeyValuePairs<String, JSONValue>) -> JSONValue {
-        .object(members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        var pairs = members.map { ($0.key, $0.value) }
+        // Hot call sites list their keys in order already: then this is one pass, no sort.
+        if !zip(pairs, pairs.dropFirst()).allSatisfy({ $0.0 < $1.0 }) { pairs.sort { $0.0 < $1.0 } }
+        return .object(pairs)
     }
 
     /// A number of seconds: whole numbers as integers, others as decimals, nil as null.
