@@ -23,7 +23,7 @@ import time
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -79,7 +79,9 @@ def main():
     service = Service(executable_path=find_binary(["chromedriver"], "/usr/bin/chromedriver"))
     driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(WAIT)
-    wait = WebDriverWait(driver, WAIT)
+    # A click that submits a form returns before the next page has loaded: a condition that reads
+    # an element of the page being left finds it stale, and is simply tried again.
+    wait = WebDriverWait(driver, WAIT, ignored_exceptions=(StaleElementReferenceException,))
 
     def shot(name):
         if a.screenshots:
