@@ -317,7 +317,7 @@ extension PostgresJobStore: ArtifactStore {
     public func saveArtifact(_ p: SaveArtifactParams) async throws -> Artifact {
         try p.validate(sizeLimit: artifactSizeLimit, setting: "PostgresJobStore.Configuration.artifactSizeLimit")
         let now = p.now.millisecondPrecision
-        let digest = SHA256.hash(data: p.data).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.lowercase(SHA256.hash(data: p.data))
         let artifact = Artifact(
             id: ULID.generate(at: now), runId: p.runId, jobId: "", name: p.name, contentType: p.contentType, size: p.data.count,
             sha256: digest, storage: .database, createdAt: now)
@@ -362,7 +362,7 @@ extension PostgresJobStore: ArtifactStore {
             return (try Self.decodeArtifact(row), try row[8].decode(Data.self))
         }
         guard let (found, data) = found else { return nil }
-        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.lowercase(SHA256.hash(data: data))
         var artifact = found
         guard digest == artifact.sha256 else {
             throw SchedulerError(.storage, "artifact \(name) of run \(runId) is corrupt (its SHA-256 no longer matches)")

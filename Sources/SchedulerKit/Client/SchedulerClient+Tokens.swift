@@ -74,17 +74,7 @@ extension SchedulerClient {
 
     /// The lower-case hex SHA-256 of a token's plaintext, as the store keeps it.
     public static func tokenHash(_ plaintext: String) -> String {
-        let digest = SHA256.hash(data: Data(plaintext.utf8))
-        let hex = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { out in
-            var i = 0
-            for byte in digest {
-                out[i] = hex[Int(byte >> 4)]
-                out[i + 1] = hex[Int(byte & 0xF)]
-                i += 2
-            }
-            return i
-        }
+        Hex.lowercase(SHA256.hash(data: Data(plaintext.utf8)))
     }
 
     /// `skt_` and 32 random bytes in URL-safe base64 (256 bits from the system's CSPRNG).

@@ -11,7 +11,7 @@ import Synchronization
 /// sticks or the scheduler gives up at shutdown (``stop()``).
 final class EndingWriter: Sendable {
     struct Configuration: Sendable {
-        /// Endings per transaction at most (the scheduler's batches, both ways).
+        /// Endings per writer transaction at most (the claim loop's batch is bounded by the workers).
         var maxBatch = 256
         /// Real seconds between attempts to record the original ending.
         var retryDelays: [Double] = [0.05, 0.2, 0.5, 1, 2]

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SchedulerKit
 import Synchronization
 
 /// The dashboard's signed-in browsers, in this server's memory (decision 0027): a session
@@ -62,6 +63,6 @@ final class DashboardSessions: Sendable {
 
     /// 32 random bytes, hex.
     static func randomToken() -> String {
-        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+        SymmetricKey(size: .bits256).withUnsafeBytes { Hex.lowercase($0) }
     }
 }

@@ -13,7 +13,7 @@ import Testing
         let plain = ISO8601DateFormatter()
         plain.timeZone = TimeZone(identifier: "UTC")
         plain.formatOptions = [.withInternetDateTime]
-        var generator = SplitMix(seed: 20261203)
+        var generator = SplitMix64(seed: 20261203)
         var instants: [Int64] = [0, -1, 951_782_400_000, 951_868_799_999, 4_107_542_399_999, 1_764_547_200_000, 253_402_300_799_000]
         for _ in 0..<5_000 { instants.append(Int64(generator.next() % 13_000_000_000_000) - 2_000_000_000_000) }
         for millis in instants {
@@ -23,17 +23,5 @@ import Testing
             let back = ISO8601.parse(ISO8601.string(date)).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
             #expect(back == millis, "\(millis)")
         }
-    }
-}
-
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

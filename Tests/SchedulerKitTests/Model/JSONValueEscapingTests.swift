@@ -49,7 +49,7 @@ struct JSONValueEscapingTests {
 
     @Test("random strings round-trip through the writer and the parser, and Foundation reads the same string")
     func randomStringsRoundTrip() throws {
-        var rng = SplitMix(seed: 0x5EED)
+        var rng = SplitMix64(seed: 0x5EED)
         let alphabet: [Unicode.Scalar] = (0..<0x80).compactMap(Unicode.Scalar.init) + ["é", "€", "✓", "🚀", "\u{2028}", "\u{2029}"]
         for _ in 0..<2_000 {
             let length = Int(rng.next() % 24)
@@ -60,19 +60,6 @@ struct JSONValueEscapingTests {
             #expect(try JSONValue.parse(text) == .string(input))
             let foundation = try JSONSerialization.jsonObject(with: Data("[\(text)]".utf8)) as? [String]
             #expect(foundation == [input], "\(text)")
-        }
-    }
-
-    /// A small deterministic generator (SplitMix64).
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
         }
     }
 }

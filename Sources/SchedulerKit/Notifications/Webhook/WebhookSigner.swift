@@ -27,7 +27,7 @@ public enum WebhookSigner {
     /// - returns: `t=<timestamp>,v1=<64 lowercase hex digits>`.
     public static func signatureHeader(secret: String, timestamp: Int64, body: [UInt8]) -> String {
         let mac = authenticationCode(secret: secret, timestamp: timestamp, body: body)
-        return "t=\(timestamp),v1=\(hexString(mac))"
+        return "t=\(timestamp),v1=\(Hex.lowercase(mac))"
     }
 
     /// Checks a signature header against `body`, in constant time.
@@ -99,17 +99,6 @@ public enum WebhookSigner {
         var message = Array("\(timestamp).".utf8)
         message.append(contentsOf: body)
         return message
-    }
-
-    private static func hexString(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     private static func bytes(fromHex hex: Substring) -> [UInt8]? {

@@ -145,14 +145,7 @@ struct ArtifactFiles: Sendable {
 
     /// Lowercase hex SHA-256.
     static func sha256(_ data: Data) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in SHA256.hash(data: data) {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        Hex.lowercase(SHA256.hash(data: data))
     }
 
     private func makeDirectories(_ dir: String) throws(SchedulerError) {
